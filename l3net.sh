@@ -51,7 +51,7 @@ run_tests() {
     echo "==> $name"
     dotnet test "$project" -c Release --no-build --nologo --results-directory "$results" \
       --logger "trx;LogFileName=$name.trx" --blame-hang-timeout 10m || rc=$?
-    [ -f "$results/$name.trx" ] || { echo "$name ran no test"; rc=1; }
+    grep -q '<Counters total="[1-9]' "$results/$name.trx" 2>/dev/null || { echo "$name ran no test"; rc=1; }
   done
   summarize "$results" "$rc"
 }
@@ -70,9 +70,6 @@ summarize() {
     failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
   done
   local skipped=$((total - executed))
-  if [ "$total" -eq 0 ]; then
-    echo "no test ran"; rc=1
-  fi
   if [ "${CI:-}" = "true" ] && [ "$skipped" -gt 0 ]; then
     echo "CI=true and $skipped test(s) were skipped: a CI run must run every test"; rc=1
   fi
