@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Text;
+using L3Net.Datastore;
+
+namespace L3Net.Bench;
+
+/// <summary>Whole-backend figures for docs/benchmarks.md: sequential CAS writes per second on one key, and the
+/// latency from a committed write to its watch event. `dotnet run -c Release --project bench -- datastore CONFIG`.</summary>
+public static class DatastoreBench
+{
+    public static async Task<int> RunAsync(string config, int writes = 2000, int probes = 200)
+    {
+        await using var store = DatastoreFactory.Open(config);
+        var key = $"/bench/{Guid.NewGuid():N}";
+        var revision = await store.CreateAsync(key, Encoding.UTF8.GetBytes("0"));
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 1; i <= writes; i++)
+            revision = await store.UpdateAsync(key, Encoding.UTF8.GetBytes(i.ToString()), revision);
+        Console.WriteLine($"{config}: {writes / clock.Elapsed.TotalSeconds:0} CAS writes/s ({writes} sequential updates)");
+
+        using var cts = new CancellationTokenSource();
+        var seen = new SemaphoreSlim(0);
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var _ in store.WatchAsync(key, revision + 1, cts.Token))
+                seen.Release();
+        });
+        var latencies = new List<double>();
+        for (var i = 0; i < probes; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            revision = await store.UpdateAsync(key, Encoding.UTF8.GetBytes($"probe {i}"), revision);
+            await seen.WaitAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        await cts.CancelAsync();
+        await Task.WhenAny(watch);
+        latencies.Sort();
+        Console.WriteLine($"{config}: write-to-watch-event latency p50 {latencies[probes / 2]:0.0} ms, p99 {latencies[probes * 99 / 100]:0.0} ms ({probes} probes)");
+        return 0;
+    }
+}
