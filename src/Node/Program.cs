@@ -30,6 +30,7 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<NodeHealth>();
 builder.Services.AddSingleton<NodeMetrics>();
+builder.Services.AddHostedService<NodeAgent>();
 
 var app = builder.Build();
 StatusServer.Map(app, options.Node);

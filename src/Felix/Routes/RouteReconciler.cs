@@ -54,6 +54,11 @@ public sealed class RouteReconciler(RouteSocket socket)
         => socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6))
             .Where(r => r.Protocol == Dataplane.RouteProtocol);
 
+    /// <summary>The learned routes in the kernel now (those a previous process left, at start-up).</summary>
+    public IReadOnlyList<DesiredRoute> LearnedInKernel()
+        => ListOwn().Select(r => FromKernel(r, new Dictionary<int, string>())).OfType<DesiredRoute>()
+            .Where(r => r.Kind == RouteKind.Learned).ToList();
+
     private RouteApplyResult Send(List<RouteChange> batch, int upserts, int deletes)
     {
         if (batch.Count == 0)
