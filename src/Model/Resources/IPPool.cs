@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace L3Net.Model.Resources;
 
 /// <summary>A range pods take addresses from, split into blocks that nodes claim (see src/Ipam).</summary>
@@ -25,6 +27,7 @@ public sealed class IPPoolSpec
     public string? NodeSelector { get; set; }
 
     /// <summary>Do not advertise this pool's blocks over BGP.</summary>
+    [JsonPropertyName("disableBGPExport")]
     public bool DisableBgpExport { get; set; }
 
     /// <summary>What the addresses may be used for: <c>Workload</c> (default), <c>Tunnel</c>.</summary>

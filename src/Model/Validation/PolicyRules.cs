@@ -1,0 +1,35 @@
+using L3Net.Model.Resources;
+
+namespace L3Net.Model.Validation;
+
+internal static class PolicyRules
+{
+    public static void Check(NetworkPolicySpec spec, List<string> errors)
+    {
+        foreach (var type in (spec.PolicyTypes ?? []).Where(t => t is not ("Ingress" or "Egress")))
+            errors.Add($"spec.policyTypes: '{type}' is not one of Ingress, Egress");
+        foreach (var (rule, i) in (spec.Ingress ?? []).Select((r, i) => (r, i)))
+            Rule(rule.From, rule.Ports, $"spec.ingress[{i}]", "from", errors);
+        foreach (var (rule, i) in (spec.Egress ?? []).Select((r, i) => (r, i)))
+            Rule(rule.To, rule.Ports, $"spec.egress[{i}]", "to", errors);
+    }
+
+    private static void Rule(List<NetworkPolicyPeer>? peers, List<NetworkPolicyPort>? ports, string field, string peerField,
+        List<string> errors)
+    {
+        foreach (var (peer, i) in (peers ?? []).Select((p, i) => (p, i)))
+            if (peer.IpBlock is { } block)
+            {
+                ResourceValidator.Cidr(block.Cidr, $"{field}.{peerField}[{i}].ipBlock.cidr", errors);
+                foreach (var (except, j) in (block.Except ?? []).Select((e, j) => (e, j)))
+                    ResourceValidator.Cidr(except, $"{field}.{peerField}[{i}].ipBlock.except[{j}]", errors);
+            }
+        foreach (var (port, i) in (ports ?? []).Select((p, i) => (p, i)))
+        {
+            if (port.Protocol is { } protocol && protocol is not ("TCP" or "UDP" or "SCTP"))
+                errors.Add($"{field}.ports[{i}].protocol: '{protocol}' is not one of TCP, UDP, SCTP");
+            if (port.Port is { } p && int.TryParse(p, out var number) && number is < 1 or > 65535)
+                errors.Add($"{field}.ports[{i}].port: {number} is not a port (1-65535)");
+        }
+    }
+}
