@@ -39,15 +39,39 @@ public sealed class NodeFabric : IAsyncDisposable
     public Dictionary<string, NetnsHost> Nodes { get; } = [];
     public string Datastore => "sqlite://" + Path.Combine(_dir, "l3net.db");
 
-    public static string NodeAddress(int i) => $"10.0.{i}.2";
+    private readonly Dictionary<int, string> _addresses = [];
+    private NetnsHost? _switch;
+
+    /// <summary>Node i's fabric address: 10.0.i.2/24 behind the ToR, or 10.0.0.i/24 on the shared segment.</summary>
+    public string NodeAddress(int i) => _addresses.TryGetValue(i, out var a) ? a : $"10.0.{i}.2/24";
+
+    public string StatusSocket(int i) => Path.Combine(_dir, $"node{i}.sock");
     public static string TorAddress(int i) => $"10.0.{i}.1";
 
     /// <summary>Node i on its own /24 towards the ToR, default route via the ToR.</summary>
     public NetnsHost AddNode(int i)
     {
         var node = Net.AddHost($"node{i}", forwarding: true);
-        Net.Link(Tor, TorAddress(i) + "/24", node, NodeAddress(i) + "/24", nameB: "eth0");
+        Net.Link(Tor, TorAddress(i) + "/24", node, NodeAddress(i), nameB: "eth0");
         node.Ip("route", "add", "default", "via", TorAddress(i));
+        Nodes[$"node{i}"] = node;
+        return node;
+    }
+
+    /// <summary>Node i on one layer-2 segment with every other such node (a bridge in a switch namespace), for the
+    /// iBGP mesh and route reflection, where next hops are the other nodes themselves.</summary>
+    public NetnsHost AddSwitchedNode(int i)
+    {
+        if (_switch is null)
+        {
+            _switch = Net.AddHost("switch");
+            _switch.Ip("link", "add", "br0", "type", "bridge");
+            _switch.Ip("link", "set", "br0", "up");
+        }
+        var node = Net.AddHost($"node{i}", forwarding: true);
+        _addresses[i] = $"10.0.0.{i}/24";
+        Net.Link(_switch, null, node, _addresses[i], nameA: $"port{i}", nameB: "eth0");
+        _switch.Ip("link", "set", $"port{i}", "master", "br0");
         Nodes[$"node{i}"] = node;
         return node;
     }
@@ -58,7 +82,7 @@ public sealed class NodeFabric : IAsyncDisposable
         var sessions = string.Concat(nodes.Select(n => $$"""
             protocol bgp node{{n.Index}} {
               local {{TorAddress(n.Index)}} as 65000;
-              neighbor {{NodeAddress(n.Index)}} as {{n.As}};
+              neighbor {{NodeAddress(n.Index).Split('/')[0]}} as {{n.As}};
               ipv4 { import all; export all; next hop self; };
             }
 
@@ -78,8 +102,8 @@ public sealed class NodeFabric : IAsyncDisposable
         old?.Dispose();
         var args = new List<string>
         {
-            "--node", name, "--datastore", Datastore, "--ipv4-address", NodeAddress(i) + "/24",
-            "--status-socket", Path.Combine(_dir, name + ".sock"), "--health", "127.0.0.1:9099", "--resync-interval", "2",
+            "--node", name, "--datastore", Datastore, "--ipv4-address", NodeAddress(i),
+            "--status-socket", StatusSocket(i), "--health", "127.0.0.1:9099", "--resync-interval", "2",
         };
         if (asn is { } a)
             args.AddRange(["--as", a.ToString(System.Globalization.CultureInfo.InvariantCulture)]);

@@ -88,7 +88,8 @@ public sealed class RuleCalculatorTests
         };
         var rules = RuleCalculator.Calculate(new RuleInputs("n1", [web], [denyAll, egress], [Pool]));
 
-        Assert.Empty(rules.Chains.Single(c => c.Name.StartsWith("l3n-pi-", StringComparison.Ordinal) && c.Rules.Count == 0).Rules);
+        // Both policies isolate ingress (Kubernetes always includes Ingress) and neither allows any.
+        Assert.Equal(2, rules.Chains.Count(c => c.Name.StartsWith("l3n-pi-", StringComparison.Ordinal) && c.Rules.Count == 0));
         Assert.Equal(["-i caliweb -g l3n-fw-caliweb"], rules.Chains.Single(c => c.Name == "l3n-from-wl").Rules);
         Assert.Contains(rules.Chains.Single(c => c.Name.StartsWith("l3n-po-", StringComparison.Ordinal)).Rules,
             r => r.StartsWith("-p udp --dport 53", StringComparison.Ordinal));
