@@ -19,7 +19,7 @@ public sealed record Manifest(Resource Resource, string Source, int Document)
 /// unchanged. Scalars are coerced to the declared type where YAML typed them differently (<c>asNumber: 64512</c>
 /// into a string field, a numeric label value).
 /// </summary>
-public static class ManifestCodec
+public static partial class ManifestCodec
 {
     public const string CalicoApiVersion = "projectcalico.org/v3";
     private static readonly string[] FirstFields = ["apiVersion", "kind", "metadata", "spec"];
@@ -178,7 +178,12 @@ public static class ManifestCodec
             Coerce(child, info);
     }
 
-    private static string FirstSentence(string message) => message.Split(". Path:", 2)[0];
+    /// <summary>"The JSON value could not be converted to System.Nullable`1[System.Int32]" becomes "… to Int32".</summary>
+    private static string FirstSentence(string message) =>
+        TypeName().Replace(message.Split(". Path:", 2)[0], "$1");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"System\.(?:Nullable`1\[System\.)?(\w+)\]?")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
 
     private static CliException Invalid(string message, Exception? inner = null) => new(ExitCode.InvalidResource, message, inner);
 }
