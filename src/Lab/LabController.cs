@@ -44,7 +44,7 @@ public sealed class LabController
         await lab.StartNodesAsync(Step, ct);
         if (options.PodsPerNode > 0)
         {
-            Step($"{options.PodsPerNode * options.Nodes} pods through the {Cni.Binary} CNI plugin");
+            Step($"{options.PodsPerNode * options.Nodes} pods through the {CniPlugin.Binary} CNI plugin");
             await lab.AddPodsAsync(lab.State.Nodes.SelectMany(n => Enumerable.Range(1, options.PodsPerNode).Select(j => (n.Name, j))), ct);
         }
         Step("lab is up");
@@ -111,7 +111,7 @@ public sealed class LabController
         step($"{NodeDaemon.Binary} on {string.Join(", ", state.Nodes.Select(n => $"{n.Name} ({n.Address}, AS {n.AsNumber})"))}");
         foreach (var node in state.Nodes)
         {
-            Cni.WriteConflist(Plan, node);
+            CniPlugin.WriteConflist(Plan, node);
             Daemon(node.Name).Start();
         }
         await Task.WhenAll(state.Nodes.Select(n => Daemon(n.Name).WaitReadyAsync(TimeSpan.FromSeconds(30), ct)));

@@ -54,7 +54,7 @@ public sealed record LabOptions
     public string NodeBinary { get => _nodeBinary ?? Path.Combine(BinDir, NodeDaemon.Binary); init => _nodeBinary = value; }
 
     /// <summary>The CNI plugin, exec'd for every pod ADD and DEL.</summary>
-    public string CniBinary { get => _cniBinary ?? Path.Combine(BinDir, Cni.Binary); init => _cniBinary = value; }
+    public string CniBinary { get => _cniBinary ?? Path.Combine(BinDir, CniPlugin.Binary); init => _cniBinary = value; }
 
     private readonly string? _nodeBinary;
     private readonly string? _cniBinary;

@@ -44,7 +44,7 @@ public sealed class TestLab : IAsyncDisposable
             Tor = tor,
             Datastore = datastore,
             NodeBinary = BuildOutput("Node", NodeDaemon.Binary),
-            CniBinary = BuildOutput("Cni", Cni.Binary),
+            CniBinary = BuildOutput("Cni", CniPlugin.Binary),
         };
     }
 

@@ -15,7 +15,7 @@ public sealed class CniException(int code, string message, string details)
 /// <c>cniVersion</c> injected from the list (as libcni does), the <c>CNI_*</c> variables in the environment, and
 /// runs inside the node's namespace, where the host end of the pod's veth belongs.
 /// </summary>
-public sealed class Cni(LabState state)
+public sealed class CniPlugin(LabState state)
 {
     public const string Binary = "l3net";
     public const string Version = "1.1.0";
