@@ -4,6 +4,10 @@ using BenchmarkDotNet.Running;
 if (args is ["felix", .. var rest])
     return await L3Net.Bench.Felix.FelixDataplaneBench.RunAsync(rest);
 
+// `dotnet run -c Release --project bench -- ipam [DATASTORE]`: assigns/s and latency, 1 and 4 processes.
+if (args is ["ipam", .. var ipamArgs])
+    return await L3Net.Bench.Ipam.IpamAssignBench.RunAsync(ipamArgs);
+
 // Micro-benchmarks: `dotnet run -c Release --project bench -- --filter '*'`.
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
