@@ -17,6 +17,8 @@ public static class DatastoreFactory
         }
         if (config.StartsWith("etcd://", StringComparison.Ordinal))
             return new EtcdDatastore(EtcdOptions.Parse(config));
-        throw new ArgumentException($"datastore '{config}': expected sqlite:///PATH or etcd://HOST:PORT[,HOST:PORT]", nameof(config));
+        if (config == "kubernetes" || config.StartsWith("kubernetes://", StringComparison.Ordinal))
+            return Kubernetes.KubernetesDatastore.Open(config);
+        throw new ArgumentException($"datastore '{config}': expected sqlite:///PATH, etcd://HOST:PORT[,HOST:PORT], kubernetes or kubernetes:///KUBECONFIG", nameof(config));
     }
 }

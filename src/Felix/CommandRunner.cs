@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace L3Net.Felix;
+
+/// <summary>A dataplane tool (iptables-restore, ipset) failed; the message carries its stderr and exit code.</summary>
+public sealed class DataplaneCommandException(string message) : Exception(message);
+
+/// <summary>
+/// Runs the dataplane tools. The daemon runs inside its node's namespace and uses no prefix; tests and the benchmark
+/// pass <c>ip netns exec NAME</c> so that the tools act on a namespace they created, never on the root namespace.
+/// </summary>
+public sealed class CommandRunner(IReadOnlyList<string>? prefix = null)
+{
+    private readonly IReadOnlyList<string> _prefix = prefix ?? [];
+
+    public static CommandRunner InNamespace(string netnsName) => new(["ip", "netns", "exec", netnsName]);
+
+    public async Task<string> RunAsync(string file, IReadOnlyList<string> args, string? stdin = null, CancellationToken ct = default)
+    {
+        var argv = _prefix.Concat([file]).Concat(args).ToList();
+        var psi = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in argv.Skip(1))
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new DataplaneCommandException($"could not start {file}");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        if (stdin is not null)
+            await p.StandardInput.WriteAsync(stdin.AsMemory(), ct);
+        p.StandardInput.Close();
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0)
+            throw new DataplaneCommandException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {(await stderr).Trim()}"
+                                                + (stdin is null ? "" : $"\ninput:\n{stdin}"));
+        return await stdout;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using L3Net.Datastore;
+
+namespace L3Net.Ipam;
+
+/// <summary>An IPAM record as read, with the revision a compare-and-swap must name.</summary>
+internal sealed record Versioned<T>(string Key, T Value, long Revision);
+
+/// <summary>What a <see cref="RecordStore.MutateAsync{T,TResult}"/> decision does to the record it was shown.</summary>
+internal enum Edit { None, Write, Remove }
+
+/// <summary>Typed IPAM records over <see cref="IDatastore"/>, and the one read-decide-CAS loop every change goes through.</summary>
+internal sealed class RecordStore(IDatastore store, IpamOptions options)
+{
+    public IpamOptions Options => options;
+
+    public async Task<Versioned<T>?> GetAsync<T>(string key, CancellationToken ct)
+    {
+        var kv = await store.GetAsync(key, ct);
+        return kv is null ? null : new Versioned<T>(kv.Key, Deserialize<T>(kv), kv.Revision);
+    }
+
+    public async Task<List<Versioned<T>>> ListAsync<T>(string prefix, CancellationToken ct)
+    {
+        var list = await store.ListAsync(prefix, ct);
+        return [.. list.Items.Select(kv => new Versioned<T>(kv.Key, Deserialize<T>(kv), kv.Revision))];
+    }
+
+    /// <summary>Creates the record; false when it already exists (someone else got there first).</summary>
+    public async Task<bool> TryCreateAsync<T>(string key, T value, CancellationToken ct)
+    {
+        try
+        {
+            await store.CreateAsync(key, Serialize(value), ct);
+            return true;
+        }
+        catch (AlreadyExistsException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="key"/>, lets <paramref name="decide"/> choose an edit and the value to write (it may
+    /// change the value it is shown and return it), and applies it with compare-and-swap: create when absent, update
+    /// or delete at the revision read. A lost race re-reads and decides again, with backoff, at most
+    /// <see cref="IpamOptions.MaxAttempts"/> times, so <paramref name="decide"/> must depend only on what it is shown.
+    /// </summary>
+    public async Task<TResult> MutateAsync<T, TResult>(string key,
+        Func<T?, (Edit Edit, T? Value, TResult Result)> decide, CancellationToken ct) where T : class
+    {
+        var contention = new Contention(options, $"update of {key}");
+        while (true)
+        {
+            var current = await GetAsync<T>(key, ct);
+            var (edit, value, result) = decide(current?.Value);
+            try
+            {
+                switch (edit)
+                {
+                    case Edit.Write when current is null:
+                        await store.CreateAsync(key, Serialize(value!), ct);
+                        break;
+                    case Edit.Write:
+                        await store.UpdateAsync(key, Serialize(value!), current.Revision, ct);
+                        break;
+                    case Edit.Remove when current is not null:
+                        await store.DeleteAsync(key, current.Revision, ct);
+                        break;
+                }
+                return result;
+            }
+            catch (Exception e) when (e is ConflictException or AlreadyExistsException or NotFoundException)
+            {
+                await contention.LostAsync(ct);
+            }
+        }
+    }
+
+    private static T Deserialize<T>(KeyValue kv)
+        => JsonSerializer.Deserialize(kv.Value.Span, Info<T>())
+           ?? throw new DatastoreException($"{kv.Key}: empty IPAM record");
+
+    private static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Info<T>());
+
+    private static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)IpamJsonContext.Default.GetTypeInfo(typeof(T))!;
+}

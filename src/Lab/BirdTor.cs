@@ -1,0 +1,73 @@
+using System.Text;
+
+namespace L3Net.Lab;
+
+/// <summary>BIRD 2 as the ToR (the reference peer: Calico itself ships BIRD).</summary>
+public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
+{
+    private string Socket => Path.Combine(Dir, "bird.ctl");
+
+    public override string Description => "BIRD";
+
+    public string Config()
+    {
+        var c = new StringBuilder($$"""
+            log "{{Path.Combine(Dir, "bird.log")}}" all;
+            router id {{AddressPlan.TorAddress}};
+            timeformat protocol "%T";
+            protocol device { scan time 10; }
+            protocol kernel {
+              ipv4 { import none; export where source = RTS_BGP; };
+              merge paths on;
+            }
+            filter pods_in { if net ~ [ {{AddressPlan.PoolCidr}}+ ] then accept; reject; }
+            template bgp node {
+              local {{AddressPlan.TorAddress}} as {{AddressPlan.TorAs}};
+              graceful restart on;
+              hold time 9; keepalive time 3; connect retry time 2; error wait time 1, 5;
+              ipv4 { import filter pods_in; export where source = RTS_BGP; next hop self; };
+            }
+
+            """);
+        foreach (var (name, address, asn) in Neighbors)
+            c.AppendLine($"protocol bgp {name} from node {{ neighbor {address} as {asn}; description \"{name}\"; }}");
+        return c.ToString();
+    }
+
+    public override async Task StartAsync(CancellationToken ct)
+    {
+        var conf = Path.Combine(Dir, "bird.conf");
+        await File.WriteAllTextAsync(conf, Config(), ct);
+        (await Exec.InNetnsAsync(Plan.TorNamespace, "bird", ["-c", conf, "-s", Socket, "-P", Path.Combine(Dir, "bird.pid")], ct: ct))
+            .EnsureOk("bird");
+        await WaitUntilAsync(async () => (await Birdc("show status", ct)).Ok, "BIRD", ct);
+    }
+
+    private Task<ExecResult> Birdc(string command, CancellationToken ct)
+        => Exec.RunAsync("birdc", ["-s", Socket, .. command.Split(' ')], timeout: TimeSpan.FromSeconds(5), ct: ct);
+
+    public override async Task<IReadOnlyList<TorSession>> SessionsAsync(CancellationToken ct)
+    {
+        var output = (await Birdc("show protocols", ct)).EnsureOk("birdc show protocols").Stdout;
+        var addresses = Neighbors.ToDictionary(n => n.Name, n => n.Address);
+        return ParseProtocols(output)
+            // BIRD's State column says up/start; the BGP state (Established, Active, ...) opens the Info column.
+            .Select(p => new TorSession(p.Name, addresses.GetValueOrDefault(p.Name, ""),
+                p.Info.Length > 0 ? p.Info.Split(' ')[0] : p.State, p.Since, p.Info))
+            .ToList();
+    }
+
+    /// <summary>The BGP rows of <c>birdc show protocols</c>: "name BGP --- up 09:31:00 Established".</summary>
+    public static IEnumerable<(string Name, string State, string Since, string Info)> ParseProtocols(string output)
+    {
+        foreach (var line in output.Split('\n'))
+        {
+            var f = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length >= 5 && f[1] == "BGP")
+                yield return (f[0], f[3], f[4], f.Length > 5 ? f[5].Trim() : "");
+        }
+    }
+
+    public override async Task<string> RoutesAsync(CancellationToken ct)
+        => (await Birdc("show route", ct)).EnsureOk("birdc show route").Stdout;
+}

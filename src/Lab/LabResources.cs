@@ -1,0 +1,81 @@
+using L3Net.Model.Resources;
+
+namespace L3Net.Lab;
+
+/// <summary>
+/// The resources the lab applies before any daemon starts: the pod pool, the cluster BGP settings, each Node with
+/// its address, AS and labels, and the peerings the topology needs. They are ordinary resources: what the lab does
+/// here, a user does with <c>l3netctl apply</c>.
+/// </summary>
+public static class LabResources
+{
+    public const string PoolName = "lab-pool";
+    public const string ReflectorLabel = "route-reflector";
+
+    public static IReadOnlyList<Resource> For(AddressPlan plan)
+    {
+        var topology = plan.Options.Topology;
+        var resources = new List<Resource>
+        {
+            new IPPool
+            {
+                Metadata = { Name = PoolName },
+                Spec = { Cidr = AddressPlan.PoolCidr, BlockSize = AddressPlan.BlockSize, NatOutgoing = false },
+            },
+            new BGPConfiguration
+            {
+                Metadata = { Name = BGPConfiguration.DefaultName },
+                Spec = { AsNumber = AddressPlan.ClusterAs.ToString(), NodeToNodeMeshEnabled = topology == Topology.Mesh },
+            },
+        };
+        foreach (var i in plan.NodeIndexes)
+            resources.Add(Node(plan, i));
+        if (topology == Topology.Tor)
+        {
+            // One peering per node, as with one ToR per rack: the node's own AS against the ToR's.
+            resources.AddRange(plan.NodeIndexes.Select(i => Peer($"tor-{AddressPlan.NodeName(i)}", AddressPlan.NodeName(i))));
+        }
+        else
+        {
+            // Global: every node also tells the ToR its blocks, so the fabric can route to pods from outside.
+            resources.Add(Peer("tor", node: null));
+        }
+        if (topology == Topology.Rr)
+        {
+            resources.Add(new BGPPeer
+            {
+                Metadata = { Name = "peer-with-route-reflectors" },
+                Spec = { NodeSelector = "all()", PeerSelector = $"{ReflectorLabel} == 'true'" },
+            });
+        }
+        return resources;
+    }
+
+    private static NodeResource Node(AddressPlan plan, int index)
+    {
+        var node = new NodeResource
+        {
+            Metadata = { Name = AddressPlan.NodeName(index), Labels = { ["rack"] = $"r{index}" } },
+            Spec =
+            {
+                Bgp = new NodeBgpSpec
+                {
+                    Ipv4Address = $"{AddressPlan.NodeAddress(index)}/{AddressPlan.FabricPrefixLength}",
+                    AsNumber = plan.Options.Topology == Topology.Tor ? plan.NodeAs(index).ToString() : null,
+                },
+            },
+        };
+        if (plan.Options.Topology == Topology.Rr && index == 1)
+        {
+            node.Metadata.Labels[ReflectorLabel] = "true";
+            node.Spec.Bgp.RouteReflectorClusterId = AddressPlan.ClusterId;
+        }
+        return node;
+    }
+
+    private static BGPPeer Peer(string name, string? node) => new()
+    {
+        Metadata = { Name = name },
+        Spec = { PeerIp = AddressPlan.TorAddress, AsNumber = AddressPlan.TorAs.ToString(), Node = node },
+    };
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using L3Net.Felix.Routes;
+using Xunit;
+
+namespace L3Net.Tests.Unit.Felix;
+
+public sealed class RouteTableTests
+{
+    private static IPNetwork N(string s) => IPNetwork.Parse(s);
+    private static IPAddress A(string s) => IPAddress.Parse(s);
+
+    [Fact]
+    public void An_endpoint_gives_a_link_route_per_address_and_only_those_destinations_change()
+    {
+        var t = new RouteTable();
+        t.SetBlocks([N("10.244.1.0/26")]);
+        t.SetLearned(N("10.244.2.0/26"), [A("10.0.0.2")]);
+        t.TakeChanges();
+
+        t.SetEndpoint("default/pod-a", "cali1234567890a", [N("10.244.1.5/32"), N("fd00::5/128")]);
+        var changes = t.TakeChanges();
+
+        Assert.Equal(2, changes.Count);
+        Assert.Equal(new DesiredRoute(N("10.244.1.5/32"), RouteKind.Endpoint, "cali1234567890a"), changes[N("10.244.1.5/32")]);
+        Assert.Equal(RouteKind.Endpoint, changes[N("fd00::5/128")]!.Kind);
+    }
+
+    [Fact]
+    public void Removing_an_endpoint_marks_its_routes_for_removal()
+    {
+        var t = new RouteTable();
+        t.SetEndpoint("ns/p", "cali1", [N("10.244.1.5/32")]);
+        t.TakeChanges();
+        t.RemoveEndpoint("ns/p");
+        var changes = t.TakeChanges();
+        Assert.Null(Assert.Single(changes).Value);
+        Assert.Empty(t.All());
+    }
+
+    [Fact]
+    public void An_address_moving_between_endpoints_keeps_the_newer_owner()
+    {
+        var t = new RouteTable();
+        t.SetEndpoint("ns/old", "cali1", [N("10.244.1.5/32")]);
+        t.SetEndpoint("ns/new", "cali2", [N("10.244.1.5/32")]);
+        t.RemoveEndpoint("ns/old");
+        Assert.Equal("cali2", t.Resolve(N("10.244.1.5/32"))!.Interface);
+    }
+
+    [Fact]
+    public void Own_block_wins_over_the_same_prefix_learned_and_a_learned_route_via_ourselves_is_dropped()
+    {
+        var t = new RouteTable();
+        t.SetLocalAddresses([A("10.0.0.1")]);
+        t.SetBlocks([N("10.244.1.0/26")]);
+        t.SetLearned(N("10.244.1.0/26"), [A("10.0.0.2")]);
+        t.SetLearned(N("10.244.3.0/26"), [A("10.0.0.1")]);
+        t.SetLearned(N("10.244.1.7/32"), [A("10.0.0.3")]);
+
+        Assert.Equal(RouteKind.Blackhole, t.Resolve(N("10.244.1.0/26"))!.Kind);
+        Assert.Null(t.Resolve(N("10.244.3.0/26")));
+        // A borrowed /32 inside our block, owned elsewhere, is more specific than the blackhole and is installed.
+        Assert.Equal(RouteKind.Learned, t.Resolve(N("10.244.1.7/32"))!.Kind);
+        Assert.Equal(2, t.All().Count);
+    }
+
+    [Fact]
+    public void Dropping_a_block_falls_back_to_the_learned_route_for_it()
+    {
+        var t = new RouteTable();
+        t.SetBlocks([N("10.244.1.0/26")]);
+        t.SetLearned(N("10.244.1.0/26"), [A("10.0.0.2")]);
+        t.TakeChanges();
+        t.SetBlocks([]);
+        var change = Assert.Single(t.TakeChanges());
+        Assert.Equal(RouteKind.Learned, change.Value!.Kind);
+    }
+
+    [Fact]
+    public void Withdrawal_removes_a_learned_route_and_ecmp_next_hops_compare_without_order()
+    {
+        var t = new RouteTable();
+        t.SetLearned(N("10.244.2.0/26"), [A("10.0.0.3"), A("10.0.0.2")]);
+        Assert.Equal(new DesiredRoute(N("10.244.2.0/26"), RouteKind.Learned, nextHops: [A("10.0.0.2"), A("10.0.0.3")]),
+            t.Resolve(N("10.244.2.0/26")));
+        t.SetLearned(N("10.244.2.0/26"), []);
+        Assert.Null(t.Resolve(N("10.244.2.0/26")));
+    }
+
+    [Fact]
+    public void Diff_replaces_what_differs_adds_what_is_missing_and_deletes_only_unwanted_non_endpoint_routes()
+    {
+        var desired = new Dictionary<IPNetwork, DesiredRoute>
+        {
+            [N("10.244.2.0/26")] = new(N("10.244.2.0/26"), RouteKind.Learned, nextHops: [A("10.0.0.2")]),
+            [N("10.244.1.0/26")] = new(N("10.244.1.0/26"), RouteKind.Blackhole),
+            [N("10.244.1.5/32")] = new(N("10.244.1.5/32"), RouteKind.Endpoint, "cali1"),
+        };
+        DesiredRoute[] actual =
+        [
+            new(N("10.244.2.0/26"), RouteKind.Learned, nextHops: [A("10.0.0.9")]), // stale next hop
+            new(N("10.244.1.0/26"), RouteKind.Blackhole),                          // as wanted
+            new(N("10.244.9.0/26"), RouteKind.Learned, nextHops: [A("10.0.0.3")]), // withdrawn while we were away
+            new(N("10.244.1.9/32"), RouteKind.Endpoint, "cali9"),                  // a pod being born
+        ];
+
+        var plan = RouteDiff.Compute(desired, actual);
+
+        Assert.Equal([N("10.244.2.0/26"), N("10.244.1.5/32")], plan.Upserts.Select(r => r.Destination));
+        Assert.Equal(N("10.244.9.0/26"), Assert.Single(plan.Deletes).Destination);
+    }
+}
