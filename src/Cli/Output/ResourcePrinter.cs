@@ -1,5 +1,6 @@
 using L3Net.Cli.Resources;
 using L3Net.Model.Resources;
+using L3Net.Model.Serialization;
 
 namespace L3Net.Cli.Output;
 
@@ -12,10 +13,10 @@ public static class ResourcePrinter
         switch (format)
         {
             case OutputFormat.Yaml when items.Count > 0:
-                console.Out.Write(ManifestCodec.ToYaml(items));
+                console.Out.Write(ResourceCodec.ToYaml(items));
                 break;
             case OutputFormat.Json when items.Count > 0:
-                console.Out.WriteLine(ManifestCodec.ToJson(items, single));
+                console.Out.WriteLine(ResourceJson.ToJson(items, single));
                 break;
             case OutputFormat.Name:
                 foreach (var r in items)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using L3Net.Datastore;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
+using L3Net.Model.Serialization;
 using L3Net.Model.Validation;
 
 namespace L3Net.Cli.Resources;
@@ -39,7 +40,7 @@ public sealed class ResourceActions(IDatastore datastore)
     public async Task<string> ApplyAsync(Resource r, CancellationToken ct)
     {
         var current = await _store.GetAsync(ResourceKinds.Of(r.GetType()), r.Metadata.Name, r.Metadata.Namespace, ct);
-        if (current is not null && ManifestCodec.SameContent(current, r))
+        if (current is not null && ResourceJson.SameContent(current, r))
             return "unchanged";
         r.Metadata.ResourceVersion = null;
         await Explain(r, () => _store.ApplyAsync(r, ct));
@@ -94,11 +95,12 @@ public sealed class ResourceActions(IDatastore datastore)
         for (var attempt = 1; ; attempt++)
         {
             var current = await GetAsync(kind, name, ns, ct);
-            var merged = JsonMergePatch.Apply(ManifestCodec.ToNode(current), patch);
-            var patched = ManifestCodec.Decode(merged, "patch");
+            var merged = JsonMergePatch.Apply(ResourceJson.ToNode(current), patch);
+            // Back through the codec (JSON is YAML): the patched resource is read and validated like a manifest.
+            var patched = ResourceCodec.Parse(merged?.ToJsonString() ?? "null", "patched resource").Resources.Single();
             if (patched.Metadata.Name != current.Metadata.Name || patched.Metadata.Namespace != current.Metadata.Namespace)
                 throw new CliException(ExitCode.InvalidResource, "a patch may not change metadata.name or metadata.namespace");
-            if (ManifestCodec.SameContent(current, patched))
+            if (ResourceJson.SameContent(current, patched))
                 return "unchanged";
             patched.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
             try

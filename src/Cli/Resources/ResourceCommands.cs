@@ -22,7 +22,7 @@ public static class ResourceCommands
             var items = new List<Resource>();
             var single = false;
             if (parse.GetValue(files) is { Length: > 0 } paths)
-                foreach (var m in await ManifestFiles.ReadAsync(paths, context.Console.In, ct))
+                foreach (var m in await ManifestFiles.ReadAsync(paths, context.Console, ct))
                     items.Add(await actions.GetAsync(ResourceKinds.Of(m.Resource.GetType()), m.Resource.Metadata.Name, Namespace(m.Resource, parse.GetValue(ns)), ct));
             else
             {
@@ -68,7 +68,7 @@ public static class ResourceCommands
             var actions = new ResourceActions(datastore);
             var targets = new List<(KindInfo Kind, string Name, string? Ns)>();
             if (parse.GetValue(files) is { Length: > 0 } paths)
-                targets.AddRange((await ManifestFiles.ReadAsync(paths, context.Console.In, ct)).Select(m =>
+                targets.AddRange((await ManifestFiles.ReadAsync(paths, context.Console, ct)).Select(m =>
                     (ResourceKinds.Of(m.Resource.GetType()), m.Resource.Metadata.Name, Namespace(m.Resource, parse.GetValue(ns)))));
             else
             {
@@ -111,7 +111,7 @@ public static class ResourceCommands
         var command = new Command(verb, description) { files, ns };
         command.SetAction(async (parse, ct) =>
         {
-            var manifests = await ManifestFiles.ReadAsync(parse.GetValue(files)!, context.Console.In, ct);
+            var manifests = await ManifestFiles.ReadAsync(parse.GetValue(files)!, context.Console, ct);
             await using var datastore = context.OpenDatastore(parse);
             var actions = new ResourceActions(datastore);
             foreach (var m in manifests)
@@ -124,8 +124,8 @@ public static class ResourceCommands
                 }
                 catch (CliException e)
                 {
-                    // Name the document: with many manifests the user must know which one failed.
-                    throw new CliException(e.Code, $"{m.Where}: {e.Message}", e);
+                    // Name the file: with many manifests the user must know which one failed.
+                    throw new CliException(e.Code, $"{m.Source}: {e.Message}", e);
                 }
                 context.Console.Out.WriteLine($"{ResourceActions.Ref(m.Resource)} {result}");
             }

@@ -185,7 +185,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
         Assert.Equal("ippool/p1 created\n", (await Ok("create", "-f", pool)).Out);
         var again = await Run("create", "-f", pool);
         Assert.Equal((int)ExitCode.AlreadyExists, again.ExitCode);
-        Assert.Equal($"error: {pool} document 1: IPPool 'p1' already exists\n", again.Err);
+        Assert.Equal($"error: {pool}: IPPool 'p1' already exists\n", again.Err);
 
         var stale = (await Ok("get", "ippool", "p1", "-o", "yaml")).Out;
         Assert.Equal("ippool/p1 patched\n", (await Ok("patch", "ippool", "p1", "-p", """{"spec":{"natOutgoing":true,"nodeSelector":"rack == 'r1'"}}""")).Out);
@@ -195,7 +195,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
         // The manifest read before the patch carries the old resourceVersion: replace must refuse it.
         var conflict = await RunWithInput(stale, "replace", "-f", "-");
         Assert.Equal((int)ExitCode.Conflict, conflict.ExitCode);
-        Assert.Matches(@"^error: <stdin> document 1: IPPool 'p1' was changed since resourceVersion \d+ was read \(now \d+\): get it again and retry\n$", conflict.Err);
+        Assert.Matches(@"^error: <stdin>: IPPool 'p1' was changed since resourceVersion \d+ was read \(now \d+\): get it again and retry\n$", conflict.Err);
         Assert.Equal("ippool/p1 replaced\n", (await Ok("replace", "-f", pool)).Out);
         Assert.DoesNotContain("natOutgoing: true", (await Ok("get", "ippool", "p1", "-o", "yaml")).Out);
 
@@ -206,7 +206,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
         Assert.Equal("", (await Ok("delete", "ipp", "p1", "--ignore-not-found")).Out);
         var absent = await Run("replace", "-f", pool);
         Assert.Equal((int)ExitCode.NotFound, absent.ExitCode);
-        Assert.Equal($"error: {pool} document 1: IPPool 'p1' not found\n", absent.Err);
+        Assert.Equal($"error: {pool}: IPPool 'p1' not found\n", absent.Err);
         var missing = await Run("get", "ippool", "p1");
         Assert.Equal((int)ExitCode.NotFound, missing.ExitCode);
         var patchMissing = await Run("patch", "ippool", "p1", "-p", "{}");
@@ -250,21 +250,22 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
             """);
         var badDoc = await Run("apply", "-f", bad);
         Assert.Equal((int)ExitCode.InvalidResource, badDoc.ExitCode);
-        Assert.Equal($"error: {bad} document 2 (IPPool 'broken'): field spec.blockSize: The JSON value could not be converted to Int32\n", badDoc.Err);
+        Assert.StartsWith($"error: {bad}: document 2: spec.blockSize", badDoc.Err);
+        Assert.Single(badDoc.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("", (await Ok("get", "ippools")).Out); // nothing written: every document is read before any write
 
         var invalid = Write("invalid.yaml", "apiVersion: l3net.io/v1\nkind: IPPool\nmetadata: {name: v}\nspec: {cidr: 10.0.0.0/33}\n");
         var validation = await Run("apply", "-f", invalid);
         Assert.Equal((int)ExitCode.InvalidResource, validation.ExitCode);
-        Assert.StartsWith($"error: {invalid} document 1: IPPool 'v' is invalid: spec.cidr", validation.Err);
+        Assert.StartsWith($"error: {invalid}: document 1: spec.cidr", validation.Err);
         Assert.Single(validation.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var unknownKind = await Run("apply", "-f", Write("k.yaml", "apiVersion: l3net.io/v1\nkind: Pod\nmetadata: {name: x}\n"));
         Assert.Equal((int)ExitCode.InvalidResource, unknownKind.ExitCode);
-        Assert.Contains("document 1: unknown kind 'Pod'", unknownKind.Err);
+        Assert.Contains("document 1: kind: unknown kind 'Pod'", unknownKind.Err);
         var notYaml = await Run("apply", "-f", Write("y.yaml", "a: ["));
         Assert.Equal((int)ExitCode.InvalidResource, notYaml.ExitCode);
-        Assert.Contains("y.yaml: not valid YAML or JSON at line", notYaml.Err);
+        Assert.Contains("y.yaml: document 1: malformed YAML", notYaml.Err);
         var noFile = await Run("apply", "-f", Path.Combine(_dir, "absent.yaml"));
         Assert.Equal((int)ExitCode.Usage, noFile.ExitCode);
         var noFlag = await Run("apply");
@@ -282,7 +283,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
         var invalid = Write("invalid.yaml", "apiVersion: l3net.io/v1\nkind: IPPool\nmetadata: {name: v}\nspec: {cidr: 10.0.0.0/33}\n");
         var debug = await Run("apply", "-f", invalid, "--debug");
         Assert.Equal((int)ExitCode.InvalidResource, debug.ExitCode);
-        Assert.Contains("ResourceValidationException", debug.Err);
+        Assert.Contains("ResourceFormatException", debug.Err);
         Assert.Contains("   at ", debug.Err);
     }
 
