@@ -56,9 +56,22 @@ public sealed class IpamService
         }
         catch
         {
-            foreach (var a in assigned)
-                await _releaser.ReleaseAddressAsync(a.Address, h => h.Handle == request.Handle, CancellationToken.None);
+            await GiveBackAsync(request.Handle, assigned);
             throw;
+        }
+    }
+
+    // Best effort, so the caller sees the original error: if the store fails now too, what stays is a leak the
+    // check finds (no workload endpoint will ever name this handle), never a duplicate.
+    private async Task GiveBackAsync(string handle, List<AssignedAddress> assigned)
+    {
+        try
+        {
+            foreach (var a in assigned)
+                await _releaser.ReleaseAddressAsync(a.Address, h => h.Handle == handle, CancellationToken.None);
+        }
+        catch (Exception e) when (e is DatastoreException or IpamContentionException)
+        {
         }
     }
 
