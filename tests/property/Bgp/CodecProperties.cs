@@ -58,7 +58,7 @@ public sealed class CodecProperties
             Assert.Equal(t.prefixes.Length, consumed);
             var parsed = DecodeOne(buffer.AsSpan(0, n), t.four);
             Assert.Equal(t.a, parsed.Announced.Count > 0 ? parsed.Attributes : parsed.MpAttributes);
-            Assert.Equal(t.prefixes, [.. parsed.Announced, .. parsed.MpAnnounced]);
+            Assert.Equal(t.prefixes, parsed.Announced.Concat(parsed.MpAnnounced).ToArray());
         }));
 
     [Fact]
