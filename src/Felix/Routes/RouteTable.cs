@@ -32,8 +32,11 @@ public sealed class RouteTable
     /// WorkloadEndpoint's namespace/name).</summary>
     public void SetEndpoint(string key, string @interface, IEnumerable<IPNetwork> addresses)
     {
-        RemoveEndpoint(key);
         var routes = new EndpointRoutes(@interface, addresses.Select(HostRoute).Distinct().ToArray());
+        // Re-reading an unchanged endpoint (every datastore snapshot does) must not mark its routes again.
+        if (_endpoints.TryGetValue(key, out var old) && old.Interface == @interface && old.Destinations.SequenceEqual(routes.Destinations))
+            return;
+        RemoveEndpoint(key);
         _endpoints[key] = routes;
         foreach (var d in routes.Destinations)
         {
@@ -41,6 +44,8 @@ public sealed class RouteTable
             _dirty.Add(d);
         }
     }
+
+    public IReadOnlyCollection<string> EndpointKeys => _endpoints.Keys;
 
     public void RemoveEndpoint(string key)
     {

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using L3Net.Bgp.Fsm;
+using L3Net.Bgp.Rib;
+using L3Net.Bgp.Wire;
+
+namespace L3Net.Bgp;
+
+/// <summary>
+/// A BGP-4 speaker: sessions to the configured peers, the RIBs, and a stream of Loc-RIB changes for the dataplane.
+/// It knows nothing of the kernel: the caller originates prefixes with <see cref="SetOriginated"/> and installs what
+/// <see cref="RouteChanges"/> reports.
+/// </summary>
+public sealed class BgpSpeaker : IAsyncDisposable
+{
+    /// <summary>One shared set for every prefix we own: IGP origin, empty path; export adds next hop and the rest.</summary>
+    private static readonly PathAttributes Originated = new() { Origin = Origin.Igp };
+    private readonly SpeakerContext _ctx;
+    private readonly RibSource _local;
+    private readonly Dictionary<(IPAddress, int), Peer> _peers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _listener;
+    private Task _accept = Task.CompletedTask;
+
+    public BgpSpeaker(SpeakerOptions options)
+    {
+        if (options.RouterId.AddressFamily != AddressFamily.InterNetwork)
+            throw new ArgumentException("the router ID must be an IPv4 address", nameof(options));
+        _ctx = new SpeakerContext(options);
+        _local = RibSource.Local(options.RouterId, options.LocalAs);
+        lock (_ctx.Rib.Lock)
+            _ctx.Rib.AddSource(_local);
+    }
+
+    public SpeakerOptions Options => _ctx.Options;
+
+    /// <summary>The port actually listened on (useful with <see cref="SpeakerOptions.ListenPort"/> 0).</summary>
+    public int LocalPort => (_listener?.LocalEndPoint as IPEndPoint)?.Port ?? 0;
+
+    public ChannelReader<LocRibChange> RouteChanges => _ctx.Rib.Changes;
+
+    public IReadOnlyList<PeerState> Peers
+    {
+        get
+        {
+            lock (_peers)
+                return _peers.Values.Select(p => p.Snapshot()).OrderBy(p => p.Address.ToString(), StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>The learned routes in the Loc-RIB with their next hops (our own prefixes excluded).</summary>
+    public IReadOnlyList<(IPNetwork Prefix, IReadOnlyList<IPAddress> NextHops)> LocRib
+    {
+        get
+        {
+            lock (_ctx.Rib.Lock)
+                return _ctx.Rib.Snapshot();
+        }
+    }
+
+    public Task StartAsync(CancellationToken ct = default)
+    {
+        if (_ctx.Options.ListenPort >= 0)
+        {
+            _listener = CreateListener();
+            _accept = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        }
+        lock (_peers)
+            foreach (var peer in _peers.Values)
+                peer.Start();
+        return Task.CompletedTask;
+    }
+
+    private Socket CreateListener()
+    {
+        var address = _ctx.Options.ListenAddress ?? IPAddress.IPv6Any;
+        var socket = _ctx.CreateSocket(address.AddressFamily);
+        try
+        {
+            if (address.AddressFamily == AddressFamily.InterNetworkV6 && _ctx.Options.ListenAddress is null)
+                socket.DualMode = true;
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(address, _ctx.Options.ListenPort));
+            socket.Listen(256);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener!.AcceptAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stop.IsCancellationRequested)
+                    return;
+                continue;
+            }
+            var remote = SocketSetup.Normalize(((IPEndPoint)client.RemoteEndPoint!).Address);
+            Peer? peer;
+            lock (_peers)
+                peer = _peers.Values.FirstOrDefault(p => p.Config.Address.Equals(remote));
+            if (peer is null)
+            {
+                _ctx.Log($"refused connection from {remote}: not a configured peer");
+                client.Dispose();
+                continue;
+            }
+            client.NoDelay = true;
+            peer.Offer(client);
+        }
+    }
+
+    /// <summary>Reconciles the neighbours: new ones start, removed ones get a Cease (peer de-configured), changed ones
+    /// restart; sessions whose configuration is unchanged are not touched.</summary>
+    public void SetPeers(IEnumerable<PeerConfig> peers)
+    {
+        var wanted = peers.ToDictionary(p => (p.Address, p.Port));
+        List<Peer> stopped = [];
+        lock (_peers)
+        {
+            foreach (var (key, peer) in _peers.ToList())
+                if (!wanted.TryGetValue(key, out var config) || !config.Equals(peer.Config))
+                {
+                    _peers.Remove(key);
+                    stopped.Add(peer);
+                }
+            foreach (var (key, config) in wanted)
+            {
+                if (_peers.ContainsKey(key))
+                    continue;
+                var peer = new Peer(config, _ctx);
+                _peers[key] = peer;
+                if (_listener is not null && config.Password is not null)
+                    SocketSetup.SetMd5(_listener, config.Address, config.Password);
+                if (_listener is not null || _ctx.Options.ListenPort < 0)
+                    peer.Start();
+            }
+        }
+        foreach (var peer in stopped)
+        {
+            var stillWanted = wanted.ContainsKey((peer.Config.Address, peer.Config.Port));
+            if (_listener is not null && peer.Config.Password is not null && !stillWanted)
+                SocketSetup.SetMd5(_listener, peer.Config.Address, null);
+            _ = peer.StopAsync(stillWanted ? BgpSubcode.OtherConfigurationChange : BgpSubcode.PeerDeconfigured);
+        }
+    }
+
+    /// <summary>The prefixes this node owns and announces (blocks, borrowed /32s). Replaces the previous set.</summary>
+    public void SetOriginated(IEnumerable<IPNetwork> prefixes)
+    {
+        var wanted = prefixes.Select(Prefix.FromNetwork).ToHashSet();
+        lock (_ctx.Rib.Lock)
+        {
+            foreach (var prefix in _local.AdjRibIn.Keys.Where(p => !wanted.Contains(p)).ToList())
+                _ctx.Rib.Withdraw(_local, prefix);
+            foreach (var prefix in wanted.Where(p => !_local.AdjRibIn.ContainsKey(p)))
+                _ctx.Rib.Announce(_local, prefix, Originated);
+            _ctx.Rib.Commit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener?.Dispose();
+        List<Peer> peers;
+        lock (_peers)
+        {
+            peers = [.. _peers.Values];
+            _peers.Clear();
+        }
+        await Task.WhenAll(peers.Select(p => p.StopAsync(BgpSubcode.AdministrativeShutdown)));
+        try { await _accept; } catch (OperationCanceledException) { }
+        _ctx.Rib.CompleteChanges();
+    }
+}

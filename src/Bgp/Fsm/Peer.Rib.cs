@@ -1,0 +1,154 @@
+using L3Net.Bgp.Rib;
+using L3Net.Bgp.Wire;
+
+namespace L3Net.Bgp.Fsm;
+
+/// <summary>The neighbour's side of the RIB: import policy, max-prefix, Established/closed transitions and the
+/// graceful restart helper (stale routes kept for the restart time, swept at End-of-RIB).</summary>
+internal sealed partial class Peer
+{
+    private int _staleGeneration;
+
+    public void OnEstablished(Session session)
+    {
+        lock (this)
+        {
+            _failures = 0;
+            _info = null;
+        }
+        SetState(BgpState.Established);
+        var open = session.RemoteOpen!;
+        lock (_ctx.Rib.Lock)
+        {
+            _source.RouterId = open.BgpId;
+            if (!_inRib)
+            {
+                _ctx.Rib.AddSource(_source);
+                _inRib = true;
+            }
+            if (_source.Stale is not null)
+            {
+                if (open.GracefulRestart is null)
+                    _ctx.Rib.SweepStale(_source); // the peer lost its forwarding state: stale routes go now
+                else
+                    ScheduleStaleSweep(open.GracefulRestart.RestartTime);
+            }
+            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop);
+            var member = new RibMember(_source, _ctx.Group(key), session.Families,
+                Config.ExportFilter?.Select(Prefix.FromNetwork).ToList(), session.SignalOutput);
+            session.Member = member;
+            _ctx.Rib.AddMember(member);
+            _ctx.Rib.Commit();
+        }
+    }
+
+    private void OnClosed(Session session, string reason)
+    {
+        lock (this)
+            _sessions.Remove(session);
+        if (session.Member is { } member)
+        {
+            lock (_ctx.Rib.Lock)
+            {
+                _ctx.Rib.RemoveMember(member);
+                var gr = session.RemoteOpen?.GracefulRestart;
+                if (gr is { RestartTime: > 0 } && !session.NotificationExchanged && !_stop.IsCancellationRequested)
+                {
+                    // RFC 4724 4.2: the peer went away without a NOTIFICATION; keep its routes, marked stale.
+                    _source.Stale = [.. _source.AdjRibIn.Keys];
+                    ScheduleStaleSweep(gr.RestartTime);
+                    reason += $" (graceful restart: keeping {_source.Stale.Count} routes for {gr.RestartTime} s)";
+                }
+                else
+                {
+                    _ctx.Rib.RemoveSource(_source);
+                    _inRib = false;
+                }
+                _rejected.Clear();
+                _ctx.Rib.Commit();
+            }
+        }
+        else
+            _failures++;
+        if (LiveSessions() == 0)
+            SetState(_idleHold ? BgpState.Idle : BgpState.Active, reason);
+        else
+            SetState(_state, reason);
+    }
+
+    private void ScheduleStaleSweep(int seconds)
+    {
+        var generation = ++_staleGeneration;
+        _ = Task.Delay(TimeSpan.FromSeconds(seconds), _stop.Token).ContinueWith(t =>
+        {
+            if (t.IsCanceled)
+                return;
+            lock (_ctx.Rib.Lock)
+            {
+                if (generation != _staleGeneration || _source.Stale is null)
+                    return;
+                _ctx.Log($"peer {Config.Address}: graceful restart time over, dropping {_source.Stale.Count} stale routes");
+                _ctx.Rib.SweepStale(_source);
+                _source.Stale = null;
+                _ctx.Rib.Commit();
+            }
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>Applies one decoded UPDATE (caller holds the RIB lock); true when the RIB changed.</summary>
+    public bool Apply(ParsedUpdate u)
+    {
+        foreach (var prefix in u.Withdrawn)
+        {
+            _rejected.Remove(prefix);
+            _ctx.Rib.Withdraw(_source, prefix);
+        }
+        foreach (var prefix in u.Announced)
+            Accept(prefix, u.Attributes!);
+        foreach (var prefix in u.MpAnnounced)
+            Accept(prefix, u.MpAttributes!);
+        if (u.EndOfRib is { } afi)
+        {
+            _ctx.Log($"peer {Config.Address}: End-of-RIB {afi}, {_source.AdjRibIn.Count} routes");
+            _ctx.Rib.SweepStale(_source, afi);
+            if (_source.Stale is { Count: 0 })
+                _source.Stale = null;
+        }
+        if (Config.MaxPrefixes is { } max && _source.AdjRibIn.Count > max)
+        {
+            _idleHold = true;
+            // RFC 4486 4: AFI, SAFI and the limit as data.
+            throw new BgpProtocolException(BgpError.Cease, BgpSubcode.MaxPrefixesReached, $"more than {max} prefixes",
+                [0, 1, 1, (byte)(max >> 24), (byte)(max >> 16), (byte)(max >> 8), (byte)max]);
+        }
+        return true;
+    }
+
+    private void Accept(Prefix prefix, PathAttributes attributes)
+    {
+        if (Accepts(prefix, attributes))
+        {
+            if (_rejected.Count > 0)
+                _rejected.Remove(prefix);
+            _ctx.Rib.Announce(_source, prefix, attributes);
+        }
+        else
+        {
+            _rejected.Add(prefix);
+            _ctx.Rib.Withdraw(_source, prefix);
+        }
+    }
+
+    /// <summary>Import policy and loop detection: our AS in the path (eBGP), our router ID as originator or our cluster
+    /// in the cluster list (RFC 4456 8), or a prefix outside the import filter.</summary>
+    private bool Accepts(Prefix prefix, PathAttributes a)
+    {
+        if (_importFilter is { } filter && !filter.Any(f => f.Contains(prefix)))
+            return false;
+        if (!Ibgp)
+            return !a.AsPath.Contains(_ctx.LocalAs);
+        if (a.OriginatorId == _ctx.RouterId)
+            return false;
+        return _ctx.ClusterId is not { } cluster || !a.ClusterList.Span.Contains(cluster);
+    }
+}

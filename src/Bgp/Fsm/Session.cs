@@ -1,0 +1,304 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using L3Net.Bgp.Rib;
+using L3Net.Bgp.Wire;
+
+namespace L3Net.Bgp.Fsm;
+
+/// <summary>
+/// One TCP connection to a peer and its FSM from OpenSent on (RFC 4271 8). Three loops: the reader (frames messages
+/// off a <see cref="PipeReader"/>, decodes UPDATEs and applies them to the RIB), the writer (control messages first,
+/// then Adj-RIB-Out batches in bounded chunks) and the timers (hold timer enforced here, KEEPALIVE sent from here).
+/// Table work happens only in the reader and writer, so it can never hold back a KEEPALIVE or the hold check.
+/// </summary>
+internal sealed partial class Session(Peer peer, Socket socket, bool outbound, SpeakerContext ctx)
+{
+    private const int OpenHoldSeconds = 240; // RFC 4271 8: a large hold time until the OPEN arrives
+    private const int ChunkBytes = 64 * 1024;
+    private readonly CancellationTokenSource _cts = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Channel<byte[]> _control = Channel.CreateUnbounded<byte[]>();
+    private readonly Channel<bool> _outSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ParsedUpdate _parsed = new();
+    private long _lastReceived = Environment.TickCount64, _lastSent = Environment.TickCount64;
+    private int _holdSeconds = OpenHoldSeconds, _keepaliveSeconds;
+    private UpdateDecoder? _decoder;
+    private BgpProtocolException? _failure;
+    private string? _closeReason;
+
+    public bool Outbound { get; } = outbound;
+    public BgpState State { get; set; } = BgpState.OpenSent;
+    public OpenMessage? RemoteOpen { get; private set; }
+    public RibMember? Member { get; set; }
+    public IReadOnlyList<Afi> Families { get; private set; } = [];
+    public bool FourOctetAs { get; private set; }
+    public bool NotificationExchanged { get; private set; }
+    public IPAddress LocalAddress => SocketSetup.Normalize(((IPEndPoint)socket.LocalEndPoint!).Address);
+    private Afi SessionFamily => peer.Config.Address.AddressFamily == AddressFamily.InterNetwork ? Afi.IPv4 : Afi.IPv6;
+
+    /// <summary>Runs the session to its end; returns why it ended.</summary>
+    public async Task<string> RunAsync()
+    {
+        var ct = _cts.Token;
+        var writer = Task.Run(() => WriteLoopAsync(ct), CancellationToken.None);
+        var timers = Task.Run(() => TimerLoopAsync(ct), CancellationToken.None);
+        try
+        {
+            Send(OurOpen().Encode());
+            await ReadLoopAsync(ct);
+        }
+        catch (BgpProtocolException e)
+        {
+            _failure ??= e;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _closeReason ??= e is OperationCanceledException ? "closed" : $"connection lost: {e.Message}";
+        }
+        if (_failure is { } f)
+        {
+            _closeReason = $"sent NOTIFICATION {new NotificationMessage(f.Code, f.Subcode, f.NotificationData)}: {f.Message}";
+            await SendNotificationAsync(f);
+        }
+        await _cts.CancelAsync();
+        await Task.WhenAll(writer, timers);
+        socket.Dispose();
+        return _closeReason ?? "closed";
+    }
+
+    /// <summary>Ends the session from outside (shutdown, collision, deconfiguration) with a NOTIFICATION.</summary>
+    public void Abort(BgpProtocolException notification)
+    {
+        _failure ??= notification;
+        _cts.Cancel();
+    }
+
+    /// <summary>Wakes the writer: the Adj-RIB-Out has something to send.</summary>
+    public void SignalOutput() => _outSignal.Writer.TryWrite(true);
+
+    public void Send(byte[] message) => _control.Writer.TryWrite(message);
+
+    private async Task ReadLoopAsync(CancellationToken ct)
+    {
+        var reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 64 * 1024));
+        var scratch = ArrayPool<byte>.Shared.Rent(ushort.MaxValue);
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(ct);
+                var buffer = result.Buffer;
+                var applied = false;
+                try
+                {
+                    while (MessageFrame.TryRead(ref buffer, MessageFrame.MaxLength, out var type, out var body))
+                    {
+                        _lastReceived = Environment.TickCount64;
+                        var span = body.IsSingleSegment ? body.FirstSpan : Copy(body, scratch);
+                        applied |= Handle(type, span);
+                        if (_closeReason is not null)
+                            return;
+                    }
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (applied)
+                    lock (ctx.Rib.Lock)
+                        ctx.Rib.Commit();
+                if (result.IsCompleted)
+                {
+                    _closeReason = "connection closed by the peer";
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+            await reader.CompleteAsync();
+        }
+    }
+
+    private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> body, byte[] scratch)
+    {
+        body.CopyTo(scratch);
+        return scratch.AsSpan(0, (int)body.Length);
+    }
+
+    /// <summary>One message through the FSM; true when the RIB changed and needs a commit.</summary>
+    private bool Handle(MessageType type, ReadOnlySpan<byte> body)
+    {
+        if (type == MessageType.Notification)
+        {
+            NotificationExchanged = true;
+            _closeReason = $"received NOTIFICATION {NotificationMessage.Decode(body)}";
+            return false;
+        }
+        switch (State)
+        {
+            case BgpState.OpenSent when type == MessageType.Open:
+                ReceiveOpen(OpenMessage.Decode(body));
+                return false;
+            case BgpState.OpenConfirm when type == MessageType.Keepalive:
+                State = BgpState.Established;
+                peer.OnEstablished(this);
+                return false;
+            case BgpState.Established when type == MessageType.Keepalive:
+                return false;
+            case BgpState.Established when type == MessageType.Update:
+                return ApplyUpdate(body);
+            case BgpState.Established when type == MessageType.RouteRefresh:
+                var refresh = RouteRefreshMessage.Decode(body);
+                if (Families.Contains(refresh.Afi) && Member is { } member)
+                    lock (ctx.Rib.Lock)
+                        ctx.Rib.Resend(member, refresh.Afi);
+                return false;
+            default:
+                // RFC 6608 subcodes: unexpected message in OpenSent (1), OpenConfirm (2), Established (3).
+                var subcode = State switch { BgpState.OpenSent => 1, BgpState.OpenConfirm => 2, _ => 3 };
+                throw new BgpProtocolException(BgpError.FsmError, (byte)subcode, $"unexpected {type} in {State}");
+        }
+    }
+
+    private void ReceiveOpen(OpenMessage open)
+    {
+        var config = peer.Config;
+        if (open.MyAs != config.RemoteAs)
+            throw new BgpProtocolException(BgpError.OpenMessage, BgpSubcode.BadPeerAs, $"peer says AS {open.MyAs}, configured {config.RemoteAs}");
+        if (open.BgpId == ctx.RouterId)
+            throw new BgpProtocolException(BgpError.OpenMessage, BgpSubcode.BadBgpIdentifier, "peer uses our BGP identifier");
+        RemoteOpen = open;
+        FourOctetAs = open.FourOctetAs;
+        // RFC 4760: a peer without multiprotocol capabilities speaks IPv4 unicast only.
+        var theirs = open.Families.Count == 0 ? [Afi.IPv4] : open.Families;
+        Families = theirs.Contains(SessionFamily) ? [SessionFamily] : [];
+        _holdSeconds = Math.Min((int)ctx.Options.HoldTime.TotalSeconds, open.HoldTime);
+        _keepaliveSeconds = _holdSeconds / 3;
+        _decoder = new UpdateDecoder(new DecodeContext(FourOctetAs, config.RemoteAs == ctx.LocalAs));
+        if (!peer.ResolveCollision(this))
+            throw new BgpProtocolException(BgpError.Cease, BgpSubcode.ConnectionCollisionResolution, "connection collision: the other connection wins");
+        Send(MessageFrame.Keepalive());
+    }
+
+    private OpenMessage OurOpen() => new()
+    {
+        MyAs = ctx.LocalAs,
+        HoldTime = (ushort)ctx.Options.HoldTime.TotalSeconds,
+        BgpId = ctx.RouterId,
+        Families = [SessionFamily],
+        RouteRefresh = true,
+        FourOctetAs = true,
+        GracefulRestart = ctx.Options.GracefulRestartTime is { } gr
+            ? new GracefulRestartCapability(ctx.Options.Restarting, (ushort)Math.Min(gr.TotalSeconds, 4095), [(SessionFamily, ctx.Options.Restarting)])
+            : null,
+    };
+
+    private bool ApplyUpdate(ReadOnlySpan<byte> body)
+    {
+        _decoder!.Decode(body, _parsed);
+        if (_parsed.TreatAsWithdrawReason is { } why)
+            ctx.Log($"peer {peer.Config.Address}: UPDATE treated as withdraw (RFC 7606): {why}");
+        lock (ctx.Rib.Lock)
+            return peer.Apply(_parsed);
+    }
+
+    private async Task WriteLoopAsync(CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes + MessageFrame.MaxLength);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (_control.Reader.TryRead(out var message))
+                {
+                    await WriteAsync(message, ct);
+                    continue;
+                }
+                if (_outSignal.Reader.TryRead(out _) && Member is { } member)
+                {
+                    OutBatch batch;
+                    lock (ctx.Rib.Lock)
+                        batch = member.Out.Take();
+                    await WriteBatchAsync(batch, buffer, ct);
+                    continue;
+                }
+                await Task.WhenAny(_control.Reader.WaitToReadAsync(ct).AsTask(), _outSignal.Reader.WaitToReadAsync(ct).AsTask());
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (!ct.IsCancellationRequested)
+            {
+                _closeReason ??= $"send failed: {e.Message}";
+                await _cts.CancelAsync();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            while (!data.IsEmpty)
+                data = data[await socket.SendAsync(data, SocketFlags.None, ct)..];
+            _lastSent = Environment.TickCount64;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task SendNotificationAsync(BgpProtocolException f)
+    {
+        NotificationExchanged = true;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await WriteAsync(new NotificationMessage(f.Code, f.Subcode, f.NotificationData).Encode(), timeout.Token);
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _ = e; // the peer is gone already; nothing more to tell it
+        }
+    }
+
+    private async Task TimerLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var tick = _keepaliveSeconds > 0 ? Math.Clamp(_keepaliveSeconds * 250, 100, 1000) : 1000;
+                await Task.Delay(tick, ct);
+                var now = Environment.TickCount64;
+                if (_holdSeconds > 0 && now - Interlocked.Read(ref _lastReceived) > _holdSeconds * 1000L)
+                {
+                    Abort(new BgpProtocolException(BgpError.HoldTimerExpired, 0, $"nothing received for {_holdSeconds} s"));
+                    return;
+                }
+                if (State is BgpState.OpenConfirm or BgpState.Established && _keepaliveSeconds > 0
+                    && now - Interlocked.Read(ref _lastSent) >= _keepaliveSeconds * 1000L)
+                {
+                    Interlocked.Exchange(ref _lastSent, now);
+                    Send(MessageFrame.Keepalive());
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the session ended
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Threading.Channels;
+using L3Net.Bgp.Wire;
+
+namespace L3Net.Bgp.Rib;
+
+/// <summary>
+/// Adj-RIBs-In (held by the sources), the Loc-RIB and the Adj-RIBs-Out of every Established session, guarded by one
+/// lock. Changes mark prefixes dirty; <see cref="Commit"/> runs the decision process once per dirty prefix, emits
+/// Loc-RIB changes for learned routes and queues exports. Sessions call it after each batch of received messages, so
+/// a burst of UPDATEs costs one decision per prefix, not per message.
+/// </summary>
+internal sealed class RibEngine(bool multipath)
+{
+    private readonly List<RibSource> _sources = [];
+    private readonly Dictionary<Prefix, Selected> _locRib = [];
+    private readonly HashSet<Prefix> _dirty = [];
+    private readonly List<RibMember> _members = [];
+    private readonly Channel<LocRibChange> _changes = Channel.CreateUnbounded<LocRibChange>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly record struct Selected(RibSource Source, PathAttributes Attributes, IPAddress[]? Multipath);
+
+    public object Lock { get; } = new();
+    public ChannelReader<LocRibChange> Changes => _changes.Reader;
+    public int LocRibCount => _locRib.Count;
+
+    public void AddSource(RibSource source) => _sources.Add(source);
+
+    /// <summary>Ends <see cref="Changes"/> when the speaker stops.</summary>
+    public void CompleteChanges() => _changes.Writer.TryComplete();
+
+    public void RemoveSource(RibSource source)
+    {
+        _dirty.UnionWith(source.AdjRibIn.Keys);
+        source.AdjRibIn.Clear();
+        source.Stale = null;
+        _sources.Remove(source);
+    }
+
+    public void Announce(RibSource source, Prefix prefix, PathAttributes attributes)
+    {
+        source.AdjRibIn[prefix] = attributes;
+        source.Stale?.Remove(prefix);
+        _dirty.Add(prefix);
+    }
+
+    public void Withdraw(RibSource source, Prefix prefix)
+    {
+        if (source.AdjRibIn.Remove(prefix))
+            _dirty.Add(prefix);
+    }
+
+    /// <summary>Drops the routes still marked stale (graceful restart: End-of-RIB received or restart time over).</summary>
+    public void SweepStale(RibSource source, Afi? afi = null)
+    {
+        if (source.Stale is null)
+            return;
+        foreach (var prefix in source.Stale.Where(p => afi is null || p.Afi == afi).ToList())
+        {
+            Withdraw(source, prefix);
+            source.Stale.Remove(prefix);
+        }
+    }
+
+    public void AddMember(RibMember member)
+    {
+        _members.Add(member);
+        foreach (var (prefix, selected) in _locRib)
+            member.Out.Set(prefix, member.Select(prefix, new Candidate(selected.Source, selected.Attributes)));
+        foreach (var afi in member.Families)
+            member.Out.QueueEndOfRib(afi);
+        member.Signal();
+    }
+
+    public void RemoveMember(RibMember member) => _members.Remove(member);
+
+    /// <summary>Route refresh (RFC 2918): send the peer our whole table again.</summary>
+    public void Resend(RibMember member, Afi afi)
+    {
+        member.Out.Forget(afi);
+        foreach (var (prefix, selected) in _locRib)
+            if (prefix.Afi == afi)
+                member.Out.Set(prefix, member.Select(prefix, new Candidate(selected.Source, selected.Attributes)));
+        member.Signal();
+    }
+
+    public void Commit()
+    {
+        if (_dirty.Count == 0)
+            return;
+        foreach (var prefix in _dirty)
+            Decide(prefix);
+        _dirty.Clear();
+        foreach (var member in _members)
+            if (member.Out.HasPending)
+                member.Signal();
+    }
+
+    private void Decide(Prefix prefix)
+    {
+        Candidate? best = null;
+        foreach (var source in _sources)
+            if (source.AdjRibIn.TryGetValue(prefix, out var a))
+            {
+                var c = new Candidate(source, a);
+                if (best is null || BestPath.Compare(c, best.Value) < 0)
+                    best = c;
+            }
+        var had = _locRib.TryGetValue(prefix, out var old);
+        if (best is not { } winner)
+        {
+            if (!had)
+                return;
+            _locRib.Remove(prefix);
+            if (!old.Source.IsLocal)
+                _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), []));
+        }
+        else
+        {
+            var selected = new Selected(winner.Source, winner.Attributes, multipath ? Multipath(prefix, winner) : null);
+            if (had && ReferenceEquals(old.Source, selected.Source) && ReferenceEquals(old.Attributes, selected.Attributes)
+                && SameHops(old.Multipath, selected.Multipath))
+                return;
+            _locRib[prefix] = selected;
+            if (!selected.Source.IsLocal || (had && !old.Source.IsLocal))
+                _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), NextHops(selected)));
+        }
+        foreach (var member in _members)
+            member.Out.Set(prefix, member.Select(prefix, best));
+    }
+
+    private IPAddress[]? Multipath(Prefix prefix, Candidate winner)
+    {
+        if (winner.Source.IsLocal)
+            return null;
+        var hops = new List<IPAddress>();
+        foreach (var source in _sources)
+            if (source.AdjRibIn.TryGetValue(prefix, out var a) && BestPath.CompareForMultipath(new Candidate(source, a), winner) == 0
+                && a.NextHop is { } nh && !hops.Contains(nh))
+                hops.Add(nh);
+        return hops.Count > 1 ? [.. hops.Order(AddressOrder.Instance)] : null;
+    }
+
+    private static IReadOnlyList<IPAddress> NextHops(Selected s)
+        => s.Source.IsLocal ? [] : s.Multipath ?? (s.Attributes.NextHop is { } nh ? [nh] : []);
+
+    private static bool SameHops(IPAddress[]? a, IPAddress[]? b) => a is null ? b is null : b is not null && a.SequenceEqual(b);
+
+    /// <summary>The Loc-RIB as (prefix, next hops) pairs, learned routes only: for status and tests.</summary>
+    public List<(IPNetwork Prefix, IReadOnlyList<IPAddress> NextHops)> Snapshot()
+        => _locRib.Where(kv => !kv.Value.Source.IsLocal).Select(kv => (kv.Key.ToNetwork(), NextHops(kv.Value))).ToList();
+
+    private sealed class AddressOrder : IComparer<IPAddress>
+    {
+        public static readonly AddressOrder Instance = new();
+        public int Compare(IPAddress? x, IPAddress? y) => x!.GetAddressBytes().AsSpan().SequenceCompareTo(y!.GetAddressBytes());
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using L3Net.Bgp.Wire;
+
+namespace L3Net.Bgp.Rib;
+
+/// <summary>What makes two sessions' exports identical: sessions with equal keys share one <see cref="UpdateGroup"/>.</summary>
+internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddress, bool RouteReflectorClient, bool KeepOriginalNextHop);
+
+/// <summary>
+/// The export policy for every session with the same <see cref="ExportKey"/>: which Loc-RIB routes go out and with
+/// which attributes. Transformed attribute sets are computed once per (source set, source) and shared by all members,
+/// so exporting a full table to many peers allocates a handful of sets, and the Adj-RIB-Out can compare by reference.
+/// What goes out: our own prefixes to everyone; learned routes only by route reflection (RFC 4456), because a node
+/// advertises what it owns and must never become transit between its top-of-rack routers.
+/// </summary>
+internal sealed class UpdateGroup(ExportKey key, uint localAs, uint? clusterId)
+{
+    private const int MaxCached = 65536;
+    private readonly Dictionary<SourceKey, PathAttributes> _cache = [];
+
+    public ExportKey Key { get; } = key;
+
+    /// <summary>The attributes to send for a route, or null when this group does not get it.</summary>
+    public PathAttributes? Export(RibSource source, PathAttributes a)
+    {
+        if (!source.IsLocal && !Reflects(source))
+            return null;
+        var cacheKey = new SourceKey(a, source);
+        if (_cache.TryGetValue(cacheKey, out var cached))
+            return cached;
+        var result = Transform(source, a);
+        if (_cache.Count >= MaxCached)
+            _cache.Clear();
+        _cache[cacheKey] = result;
+        return result;
+    }
+
+    /// <summary>RFC 4456 6: client routes go to everyone internal; non-client routes to clients only.</summary>
+    private bool Reflects(RibSource source)
+        => clusterId is not null && Key.Ibgp && source.IsIbgp && (source.RouteReflectorClient || Key.RouteReflectorClient);
+
+    private PathAttributes Transform(RibSource source, PathAttributes a)
+    {
+        var keepNextHop = Key.KeepOriginalNextHop && a.NextHop is not null;
+        if (!Key.Ibgp)
+            return a with
+            {
+                AsPath = a.AsPath.Prepend(localAs),
+                NextHop = keepNextHop ? a.NextHop : Key.LocalAddress,
+                LinkLocalNextHop = null,
+                LocalPref = null,
+                Med = source.IsLocal ? a.Med : null, // a MED learned from one AS is not passed to another
+                OriginatorId = null,
+                ClusterList = default,
+            };
+        if (source.IsLocal)
+            return a with { NextHop = keepNextHop ? a.NextHop : Key.LocalAddress, LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref };
+        return a with
+        {
+            LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,
+            OriginatorId = a.OriginatorId ?? source.RouterId,
+            ClusterList = new ValueArray<uint>([clusterId!.Value, .. a.ClusterList.Span]),
+        };
+    }
+
+    /// <summary>Identity key: interned sets and sources compare by reference, which is both correct and cheap here.</summary>
+    private readonly struct SourceKey(PathAttributes attributes, RibSource source) : IEquatable<SourceKey>
+    {
+        private readonly PathAttributes _attributes = attributes;
+        private readonly RibSource _source = source;
+
+        public bool Equals(SourceKey other) => ReferenceEquals(_attributes, other._attributes) && ReferenceEquals(_source, other._source);
+        public override bool Equals(object? obj) => obj is SourceKey k && Equals(k);
+        public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(_attributes), RuntimeHelpers.GetHashCode(_source));
+    }
+}

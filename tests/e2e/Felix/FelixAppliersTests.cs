@@ -1,0 +1,82 @@
+using L3Net.Felix;
+using L3Net.Felix.Iptables;
+using L3Net.Felix.Ipsets;
+using L3Net.Testing;
+using Xunit;
+
+namespace L3Net.Tests.E2e.Felix;
+
+/// <summary>The iptables and ipset appliers against a real kernel, in a namespace of the test's own.</summary>
+public sealed class FelixAppliersTests
+{
+    private static readonly Hook[] Hooks = [new("filter", "FORWARD", "l3n-FORWARD"), new("nat", "POSTROUTING", "l3n-POSTROUTING")];
+
+    private static Chain[] Chains(string forwardRule) =>
+    [
+        new("filter", "l3n-FORWARD", ["-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", forwardRule]),
+        new("nat", "l3n-POSTROUTING", ["-s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE"]),
+    ];
+
+    [Fact]
+    public async Task Chains_are_written_once_repaired_after_hand_edits_and_removed_without_touching_foreign_rules()
+    {
+        Requires.Command("iptables-restore");
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        host.Exec("iptables", "-A", "FORWARD", "-s", "192.0.2.1", "-j", "DROP").EnsureOk("foreign rule");
+        var applier = new IptablesApplier(CommandRunner.InNamespace(host.Namespace));
+
+        var first = await applier.ApplyAsync(Chains("-i cali+ -j ACCEPT"), Hooks, resync: true, TestContext.Current.CancellationToken);
+        Assert.Equal(new IptablesApplyResult(2, 0, 2), first);
+        var again = await applier.ApplyAsync(Chains("-i cali+ -j ACCEPT"), Hooks, resync: true, TestContext.Current.CancellationToken);
+        Assert.False(again.Changed, "an unchanged resync rewrote something");
+
+        // Only the changed chain is rewritten.
+        var one = await applier.ApplyAsync(Chains("-o cali+ -j ACCEPT"), Hooks, resync: false, TestContext.Current.CancellationToken);
+        Assert.Equal(new IptablesApplyResult(1, 0, 0), one);
+        Assert.Contains("-o cali+", Save(host));
+
+        // Drift: a rule deleted by hand, a second jump added by hand; the resync puts it back exactly.
+        host.Exec("iptables", "-D", "l3n-FORWARD", "2").EnsureOk("delete by hand");
+        host.Exec("iptables", "-A", "FORWARD", "-j", "l3n-FORWARD").EnsureOk("duplicate jump");
+        var repaired = await applier.ApplyAsync(Chains("-o cali+ -j ACCEPT"), Hooks, resync: true, TestContext.Current.CancellationToken);
+        Assert.Equal(new IptablesApplyResult(1, 0, 1), repaired);
+        var save = Save(host);
+        Assert.Contains("-o cali+", save);
+        Assert.Single(save.Split('\n'), l => l.Trim() == "-A FORWARD -j l3n-FORWARD");
+
+        // Everything of ours goes; the foreign rule stays.
+        var gone = await applier.ApplyAsync([], [], resync: true, TestContext.Current.CancellationToken);
+        Assert.Equal(2, gone.ChainsDeleted);
+        save = Save(host);
+        Assert.DoesNotContain("l3n-", save);
+        Assert.Contains("-A FORWARD -s 192.0.2.1/32 -j DROP", save);
+    }
+
+    [Fact]
+    public async Task Sets_change_member_by_member_are_repaired_on_resync_and_destroyed_when_unwanted()
+    {
+        Requires.Command("ipset");
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        var ipsets = new IpsetApplier(CommandRunner.InNamespace(host.Namespace));
+
+        await ipsets.UpdateAsync([new IpSet("l3n-web", false, ["10.244.1.5/32", "10.1.0.0/16", "10.1.2.0/24 nomatch"])], resync: true, TestContext.Current.CancellationToken);
+        Assert.Equal(1, await ipsets.UpdateAsync([new IpSet("l3n-web", false, ["10.244.1.5/32", "10.244.1.6/32", "10.1.0.0/16", "10.1.2.0/24 nomatch"])], resync: false, TestContext.Current.CancellationToken));
+        Assert.True(host.Exec("ipset", "test", "l3n-web", "10.244.1.6").Ok);
+        Assert.False(host.Exec("ipset", "test", "l3n-web", "10.1.2.7").Ok, "the nomatch exception did not hold");
+        Assert.True(host.Exec("ipset", "test", "l3n-web", "10.1.3.7").Ok);
+
+        host.Exec("ipset", "del", "l3n-web", "10.244.1.5").EnsureOk("delete by hand");
+        host.Exec("ipset", "create", "l3n-leftover", "hash:net").EnsureOk("leftover set");
+        var desired = new IpSet("l3n-web", false, ["10.244.1.5/32", "10.244.1.6/32", "10.1.0.0/16", "10.1.2.0/24 nomatch"]);
+        Assert.NotEqual(0, await ipsets.UpdateAsync([desired], resync: true, TestContext.Current.CancellationToken));
+        Assert.True(host.Exec("ipset", "test", "l3n-web", "10.244.1.5").Ok, "resync did not restore the member");
+        Assert.Equal(1, await ipsets.RemoveStaleAsync(TestContext.Current.CancellationToken));
+        Assert.DoesNotContain("l3n-leftover", host.Exec("ipset", "list", "-n").Stdout);
+        Assert.DoesNotContain("l3n-tmp", host.Exec("ipset", "list", "-n").Stdout);
+    }
+
+    private static string Save(NetnsHost host)
+        => host.Exec("iptables-save").EnsureOk("iptables-save").Stdout;
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using L3Net.Node;
+using Xunit;
+
+namespace L3Net.Tests.Unit.Node;
+
+public sealed class NodeOptionsTests
+{
+    [Fact]
+    public void The_contract_command_line_parses_with_defaults_for_what_is_left_out()
+    {
+        var o = NodeOptions.Parse(["--node", "node1", "--datastore", "sqlite:///tmp/x.db", "--ipv4-address", "10.0.1.2/24", "--as=64513"]);
+        Assert.Equal("node1", o.Node);
+        Assert.Equal("sqlite:///tmp/x.db", o.Datastore);
+        Assert.Equal(IPAddress.Parse("10.0.1.2"), o.Ipv4Address);
+        Assert.Equal(IPNetwork.Parse("10.0.1.0/24"), o.Ipv4Network);
+        Assert.Equal("10.0.1.2/24", o.Ipv4Cidr);
+        Assert.Equal("64513", o.AsNumber);
+        Assert.Equal("/var/run/l3net/node.sock", o.StatusSocket);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9099), o.Health);
+        Assert.Equal(179, o.BgpPort);
+    }
+
+    [Theory]
+    [InlineData("--ipv4-address: required", "--node", "n1")]
+    [InlineData("--node: required", "--ipv4-address", "10.0.0.1/24")]
+    [InlineData("--ipv4-address: '10.0.0.1' is not", "--node", "n1", "--ipv4-address", "10.0.0.1")]
+    [InlineData("--health: 'x' is not HOST:PORT", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--health", "x")]
+    [InlineData("--bgp-port: '0' is not a port", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--bgp-port", "0")]
+    [InlineData("--frobnicate: unknown flag", "--frobnicate", "1")]
+    [InlineData("--node: needs a value", "--node")]
+    public void A_bad_command_line_names_the_flag(string expected, params string[] args)
+    {
+        var e = Assert.Throws<UsageException>(() => NodeOptions.Parse(args));
+        Assert.StartsWith(expected, e.Message);
+    }
+}
