@@ -36,8 +36,8 @@ public static class CniBenchmark
             var datastore = $"sqlite://{work}/l3net.db";
             await using (var store = DatastoreFactory.Open(datastore))
                 await new ResourceStore(store).ApplyAsync(new IPPool { Metadata = { Name = "bench" }, Spec = { Cidr = "10.210.0.0/16", BlockSize = 26 } });
-            var l3netConf = $$"""{"cniVersion":"1.0.0","name":"bench-l3net","type":"l3net","datastore":"{{datastore}}","nodename":"bench","log_file":"{{work}}/l3net.log","ipam":{"type":"l3net-ipam"}}""";
-            var ptpConf = $$"""{"cniVersion":"1.0.0","name":"bench-ptp","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.211.0.0/16"}]],"dataDir":"{{work}}/host-local"}}""";
+            var l3netConf = $$$"""{"cniVersion":"1.0.0","name":"bench-l3net","type":"l3net","datastore":"{{{datastore}}}","nodename":"bench","log_file":"{{{work}}}/l3net.log","ipam":{"type":"l3net-ipam"}}""";
+            var ptpConf = $$$"""{"cniVersion":"1.0.0","name":"bench-ptp","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.211.0.0/16"}]],"dataDir":"{{{work}}}/host-local"}}""";
             var subjects = new[]
             {
                 new Subject("l3net", plugin, l3netConf),

@@ -22,11 +22,11 @@ internal static class EmptyProgram
               </PropertyGroup>
             </Project>
             """);
-        var out = Path.Combine(dir, "out");
-        using var p = Process.Start(new ProcessStartInfo("dotnet", ["publish", dir, "-c", "Release", "-o", out, "--nologo", "-v", "quiet"]) { UseShellExecute = false })!;
+        var output = Path.Combine(dir, "out");
+        using var p = Process.Start(new ProcessStartInfo("dotnet", ["publish", dir, "-c", "Release", "-o", output, "--nologo", "-v", "quiet"]) { UseShellExecute = false })!;
         await p.WaitForExitAsync();
         if (p.ExitCode != 0)
             throw new InvalidOperationException("publishing the empty program failed");
-        return Path.Combine(out, "floor");
+        return Path.Combine(output, "floor");
     }
 }
