@@ -4,5 +4,6 @@ using L3Net.Cli;
 CommandBuilder[] commands =
 [
     .. CliApp.CoreCommands,
+    L3Net.Cli.Lab.LabCommands.Build,
 ];
 return await CliApp.RunAsync(args, CliConsole.Process(), commands);

@@ -36,19 +36,36 @@ public sealed class LabController
     /// </summary>
     public static async Task<LabController> UpAsync(LabOptions options, Action<string> progress, CancellationToken ct)
     {
-        options.Validate();
-        CheckPrerequisites(options);
-        await LabCleanup.DownAsync(options.Name, options.StateRoot);
         var clock = Stopwatch.StartNew();
         void Step(string what) => progress($"[{clock.Elapsed.TotalSeconds,5:0.0}s] {what}");
+        foreach (var binary in new[] { options.NodeBinary, options.CniBinary }.Where(b => !File.Exists(b)))
+            throw new LabException($"{binary} is missing: publish the binaries first (./l3net.sh build)");
+        var lab = await BuildFabricAsync(options, Step, ct);
+        await lab.StartNodesAsync(Step, ct);
+        if (options.PodsPerNode > 0)
+        {
+            Step($"{options.PodsPerNode * options.Nodes} pods through the {CniPlugin.Binary} CNI plugin");
+            await lab.AddPodsAsync(lab.State.Nodes.SelectMany(n => Enumerable.Range(1, options.PodsPerNode).Select(j => (n.Name, j))), ct);
+        }
+        Step("lab is up");
+        return lab;
+    }
 
+    /// <summary>Everything but L3Net's own processes: the fabric, the datastore with the resources applied, and the
+    /// ToR router (whose sessions stay down until the nodes start).</summary>
+    public static async Task<LabController> BuildFabricAsync(LabOptions options, Action<string> step, CancellationToken ct)
+    {
+        options.Validate();
+        CheckTools(options);
+        await LabCleanup.DownAsync(options.Name, options.StateRoot);
         var plan = new AddressPlan(options);
         Directory.CreateDirectory(options.StateDir);
         var state = new LabState
         {
             Name = options.Name,
             StateDir = options.StateDir,
-            BinDir = options.BinDir,
+            NodeBinary = options.NodeBinary,
+            CniBinary = options.CniBinary,
             Topology = options.Topology,
             Tor = options.Tor,
             Datastore = options.Datastore,
@@ -68,44 +85,40 @@ public sealed class LabController
         state.Save();
         var lab = new LabController(state);
 
-        Step($"fabric: {plan.TorNamespace} ({AddressPlan.TorAddress}) + {options.Nodes} node namespaces on {AddressPlan.FabricPrefix}.0/{AddressPlan.FabricPrefixLength}");
+        step($"fabric: {plan.TorNamespace} ({AddressPlan.TorAddress}) + {options.Nodes} node namespaces on {AddressPlan.FabricPrefix}.0/{AddressPlan.FabricPrefixLength}");
         Fabric.Build(plan);
         if (options.Datastore == LabDatastoreKind.Etcd)
         {
-            Step($"etcd in {plan.TorNamespace} on {plan.EtcdEndpoint}");
+            step($"etcd in {plan.TorNamespace} on {plan.EtcdEndpoint}");
             await lab.Etcd.StartAsync(ct);
         }
-        Step($"resources: IPPool {AddressPlan.PoolCidr}, BGP for topology '{options.Topology.ToString().ToLowerInvariant()}' ({plan.NodeDatastore})");
+        step($"resources: IPPool {AddressPlan.PoolCidr}, BGP for topology '{options.Topology.ToString().ToLowerInvariant()}' ({plan.NodeDatastore})");
         await using (var store = LabDatastore.Open(plan))
         {
             foreach (var resource in LabResources.For(plan))
                 await store.Resources.ApplyAsync(resource, ct);
         }
-        Step($"{lab.Tor.Description} ToR (AS {AddressPlan.TorAs}) in {plan.TorNamespace}");
+        step($"{lab.Tor.Description} ToR (AS {AddressPlan.TorAs}) in {plan.TorNamespace}");
         await lab.Tor.StartAsync(ct);
-        Step($"{NodeDaemon.Binary} on {string.Join(", ", state.Nodes.Select(n => $"{n.Name} ({n.Address}, AS {n.AsNumber})"))}");
-        foreach (var node in state.Nodes)
-        {
-            Cni.WriteConflist(plan, node);
-            lab.Daemon(node.Name).Start();
-        }
-        await Task.WhenAll(state.Nodes.Select(n => lab.Daemon(n.Name).WaitReadyAsync(TimeSpan.FromSeconds(30), ct)));
-        if (options.PodsPerNode > 0)
-        {
-            Step($"{options.PodsPerNode * options.Nodes} pods through the {Cni.Binary} CNI plugin");
-            await lab.AddPodsAsync(state.Nodes.SelectMany(n => Enumerable.Range(1, options.PodsPerNode).Select(j => (n.Name, j))), ct);
-        }
-        Step("lab is up");
         return lab;
     }
 
-    private static void CheckPrerequisites(LabOptions options)
+    /// <summary>Writes each node's CNI configuration list and starts its <c>l3net-node</c>; returns once all answer
+    /// on their status sockets.</summary>
+    public async Task StartNodesAsync(Action<string> step, CancellationToken ct)
     {
-        foreach (var binary in new[] { NodeDaemon.Binary, Cni.Binary })
+        var state = State;
+        step($"{NodeDaemon.Binary} on {string.Join(", ", state.Nodes.Select(n => $"{n.Name} ({n.Address}, AS {n.AsNumber})"))}");
+        foreach (var node in state.Nodes)
         {
-            if (!File.Exists(Path.Combine(options.BinDir, binary)))
-                throw new LabException($"{Path.Combine(options.BinDir, binary)} is missing: publish the binaries first (./l3net.sh build)");
+            CniPlugin.WriteConflist(Plan, node);
+            Daemon(node.Name).Start();
         }
+        await Task.WhenAll(state.Nodes.Select(n => Daemon(n.Name).WaitReadyAsync(TimeSpan.FromSeconds(30), ct)));
+    }
+
+    private static void CheckTools(LabOptions options)
+    {
         var tools = new List<string> { options.Tor == TorKind.Bird ? "/usr/sbin/bird" : "/usr/lib/frr/bgpd" };
         if (options.Datastore == LabDatastoreKind.Etcd)
             tools.Add("/usr/bin/etcd");

@@ -46,8 +46,18 @@ public sealed record LabOptions
     public TorKind Tor { get; init; } = TorKind.Bird;
     public LabDatastoreKind Datastore { get; init; } = LabDatastoreKind.Sqlite;
 
-    /// <summary>Where <c>l3net-node</c> and the <c>l3net</c> CNI plugin are (<c>artifacts/bin</c> once published).</summary>
+    /// <summary>Where <c>l3net-node</c> and the <c>l3net</c> CNI plugin are (<c>artifacts/bin</c> once published,
+    /// next to <c>l3netctl</c>).</summary>
     public string BinDir { get; init; } = AppContext.BaseDirectory;
+
+    /// <summary>The node daemon started in every node namespace; the tests point it at the build output.</summary>
+    public string NodeBinary { get => _nodeBinary ?? Path.Combine(BinDir, NodeDaemon.Binary); init => _nodeBinary = value; }
+
+    /// <summary>The CNI plugin, exec'd for every pod ADD and DEL.</summary>
+    public string CniBinary { get => _cniBinary ?? Path.Combine(BinDir, CniPlugin.Binary); init => _cniBinary = value; }
+
+    private readonly string? _nodeBinary;
+    private readonly string? _cniBinary;
 
     /// <summary>Parent of every lab's directory (state file, configs, sockets, logs, SQLite file).</summary>
     public string StateRoot { get; init; } = DefaultStateRoot;

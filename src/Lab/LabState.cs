@@ -10,7 +10,8 @@ public sealed class LabState
 {
     public string Name { get; set; } = "";
     public string StateDir { get; set; } = "";
-    public string BinDir { get; set; } = "";
+    public string NodeBinary { get; set; } = "";
+    public string CniBinary { get; set; } = "";
     public Topology Topology { get; set; }
     public TorKind Tor { get; set; }
     public LabDatastoreKind Datastore { get; set; }
@@ -22,7 +23,8 @@ public sealed class LabState
     {
         Name = Name,
         StateRoot = Path.GetDirectoryName(StateDir)!,
-        BinDir = BinDir,
+        NodeBinary = NodeBinary,
+        CniBinary = CniBinary,
         Topology = Topology,
         Tor = Tor,
         Datastore = Datastore,

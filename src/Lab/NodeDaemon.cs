@@ -10,12 +10,10 @@ public sealed class NodeDaemon(LabState state, LabNode node)
 {
     public const string Binary = "l3net-node";
 
-    public string BinaryPath => Path.Combine(state.BinDir, Binary);
-
     public void Start()
     {
         File.Delete(node.StatusSocket);
-        Exec.StartDaemon(node.Namespace, BinaryPath,
+        Exec.StartDaemon(node.Namespace, state.NodeBinary,
             ["--node", node.Name, "--datastore", state.Plan.NodeDatastore,
              "--ipv4-address", $"{node.Address}/{AddressPlan.FabricPrefixLength}", "--as", node.AsNumber.ToString(),
              "--status-socket", node.StatusSocket, "--health", "127.0.0.1:9099"],

@@ -3,7 +3,7 @@ namespace L3Net.Lab;
 /// <summary>Pods without a container runtime: a network namespace per pod, wired by the real CNI plugin.</summary>
 public sealed class Pods(LabState state)
 {
-    private readonly Cni _cni = new(state);
+    private readonly CniPlugin _cni = new(state);
 
     /// <summary>Creates the pod's namespace and runs CNI ADD; on failure the namespace is removed again.</summary>
     public async Task<LabPod> CreateAsync(string node, int index, CancellationToken ct)

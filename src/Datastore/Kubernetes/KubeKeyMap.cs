@@ -73,14 +73,14 @@ public static partial class KubeKeyMap
         var result = new List<(KubeRoute, string?)>();
         foreach (var route in TypedRoutes)
         {
-            if (route.KeyPrefix.StartsWith(prefix, StringComparison.Ordinal))
-                result.Add((route, null));
-            else if (prefix.StartsWith(route.KeyPrefix, StringComparison.Ordinal))
+            if (prefix.StartsWith(route.KeyPrefix, StringComparison.Ordinal))
             {
                 var rest = prefix[route.KeyPrefix.Length..];
                 var slash = rest.IndexOf('/');
                 return [(route, route.Resource.Namespaced && slash > 0 ? rest[..slash] : null)];
             }
+            if (route.KeyPrefix.StartsWith(prefix, StringComparison.Ordinal))
+                result.Add((route, null));
         }
         // Records hold every key under the root that no typed route claims.
         if (prefix.StartsWith(Root, StringComparison.Ordinal) || Root.StartsWith(prefix, StringComparison.Ordinal))

@@ -15,12 +15,10 @@ public sealed class CniException(int code, string message, string details)
 /// <c>cniVersion</c> injected from the list (as libcni does), the <c>CNI_*</c> variables in the environment, and
 /// runs inside the node's namespace, where the host end of the pod's veth belongs.
 /// </summary>
-public sealed class Cni(LabState state)
+public sealed class CniPlugin(LabState state)
 {
     public const string Binary = "l3net";
     public const string Version = "1.1.0";
-
-    public string BinaryPath => Path.Combine(state.BinDir, Binary);
 
     public static JsonObject Conflist(AddressPlan plan, LabNode node) => new()
     {
@@ -72,10 +70,10 @@ public sealed class Cni(LabState state)
             ["CNI_CONTAINERID"] = pod.ContainerId,
             ["CNI_NETNS"] = Netns.Path(pod.Namespace),
             ["CNI_IFNAME"] = AddressPlan.PodInterface,
-            ["CNI_PATH"] = state.BinDir,
+            ["CNI_PATH"] = Path.GetDirectoryName(state.CniBinary)!,
             ["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={pod.Name};K8S_POD_INFRA_CONTAINER_ID={pod.ContainerId}",
         };
-        var r = await Exec.InNetnsAsync(node.Namespace, BinaryPath, [], plugin.ToJsonString(), env, TimeSpan.FromSeconds(60), ct);
+        var r = await Exec.InNetnsAsync(node.Namespace, state.CniBinary, [], plugin.ToJsonString(), env, TimeSpan.FromSeconds(60), ct);
         if (r.Ok)
             return r.Stdout;
         throw (Exception?)ParseError(r) ?? new LabException($"CNI {command} {pod.Name} exited {r.ExitCode}: {r.Stderr.Trim()}{r.Stdout.Trim()}");

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using L3Net.Datastore;
+using L3Net.Ipam;
+using L3Net.Netlink;
+
+namespace L3Net.Cni;
+
+/// <summary>
+/// The process boundary: CNI_* environment and stdin in, the result or the spec's error JSON on stdout, and an exit
+/// code that is 0 on success and the error code (capped to a byte) otherwise.
+/// </summary>
+public static class CniMain
+{
+    public const string IpamType = "l3net-ipam";
+
+    public static async Task<int> RunAsync(string invokedAs, Func<string, string?> getEnv, Stream stdin, Stream stdout)
+    {
+        var version = CniVersions.Latest;
+        Log? log = null;
+        try
+        {
+            var env = CniEnvironment.Read(getEnv);
+            var conf = Parse(stdin, allowEmpty: env.Command == "VERSION");
+            if (env.Command == "VERSION")
+            {
+                // VERSION answers even for a version it does not speak: that is how runtimes find out.
+                Write(stdout, new VersionReply { CniVersion = conf.CniVersion ?? version, SupportedVersions = CniVersions.Supported }, CniJson.Default.VersionReply);
+                return 0;
+            }
+            CniVersions.Require(conf.CniVersion);
+            version = conf.CniVersion!;
+            if (string.IsNullOrWhiteSpace(conf.Name))
+                throw new CniException(CniCodes.InvalidConfig, "network configuration has no name");
+            if (conf.Mtu is < 68 or > 65535)
+                throw new CniException(CniCodes.InvalidConfig, $"mtu {conf.Mtu} is out of range (68-65535)");
+            log = new Log(conf.LogFile);
+            var ipamOnly = Path.GetFileName(invokedAs) == IpamType || conf.Type == IpamType;
+            await using var plugin = new Plugin(conf, env, ipamOnly, log);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
+            var result = await plugin.RunAsync(cts.Token);
+            if (result is not null)
+                Write(stdout, result, CniJson.Default.CniResult);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            var error = ToCniError(e);
+            log?.Write($"error {error.Code}: {error.Message}{(error.Details is null ? "" : $" ({error.Details})")}");
+            Write(stdout, new CniErrorReply { CniVersion = version, Code = error.Code, Msg = error.Message, Details = error.Details }, CniJson.Default.CniErrorReply);
+            return error.Code is > 0 and < 256 ? error.Code : 1;
+        }
+    }
+
+    private static NetConf Parse(Stream stdin, bool allowEmpty)
+    {
+        using var buffer = new MemoryStream();
+        stdin.CopyTo(buffer);
+        if (buffer.Length == 0)
+        {
+            if (allowEmpty)
+                return new NetConf();
+            throw new CniException(CniCodes.DecodeFailure, "no network configuration on stdin");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), CniJson.Default.NetConf)
+                   ?? throw new CniException(CniCodes.DecodeFailure, "network configuration is null");
+        }
+        catch (JsonException e)
+        {
+            throw new CniException(CniCodes.DecodeFailure, $"cannot decode the network configuration: {e.Message}", null, e);
+        }
+    }
+
+    /// <summary>Every failure becomes a spec error; the unavailable datastore is the one a runtime should retry.</summary>
+    public static CniException ToCniError(Exception e) => e switch
+    {
+        CniException c => c,
+        DatastoreUnavailableException or IpamContentionException =>
+            new CniException(CniCodes.TryAgainLater, $"datastore unavailable, try again later: {e.Message}"),
+        IpamException => new CniException(CniCodes.IpamFailure, e.Message),
+        NetlinkException => new CniException(CniCodes.DataplaneFailure, e.Message),
+        ArgumentException => new CniException(CniCodes.InvalidConfig, e.Message),
+        OperationCanceledException => new CniException(CniCodes.TryAgainLater, "timed out, try again later"),
+        _ => new CniException(999, $"internal error: {e.Message}", e.GetType().Name),
+    };
+
+    private static void Write<T>(Stream stdout, T value, JsonTypeInfo<T> type)
+    {
+        JsonSerializer.Serialize(stdout, value, type);
+        stdout.Flush();
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using L3Net.Datastore;
+using L3Net.Ipam;
+using L3Net.Model.Resources;
+using L3Net.Netlink;
+
+namespace L3Net.Cni;
+
+/// <summary>
+/// One invocation of the plugin: the commands of CNI 1.1.0 over a lazily opened datastore (VERSION never opens it).
+/// <see cref="IpamOnly"/> makes it the `l3net-ipam` plugin: addresses only, the calling plugin owns the interfaces.
+/// </summary>
+public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log) : IAsyncDisposable
+{
+    private IDatastore? _datastore;
+
+    public bool IpamOnly { get; } = ipamOnly;
+
+    private string Network => conf.Name!;
+
+    private string Node { get; } = conf.NodeName is { Length: > 0 } n ? n : System.Net.Dns.GetHostName();
+
+    private IDatastore Datastore => _datastore ??= DatastoreFactory.Open(DatastoreConfig.Resolve(conf.Datastore));
+
+    public ValueTask DisposeAsync() => _datastore?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>Runs the command; returns the result to print, or null when the command prints nothing.</summary>
+    public Task<CniResult?> RunAsync(CancellationToken ct) => env.Command switch
+    {
+        "ADD" => AddAsync(ct),
+        "DEL" => Nothing(DelAsync(ct)),
+        "CHECK" => Nothing(CheckAsync(ct)),
+        "GC" => Nothing(GcAsync(ct)),
+        "STATUS" => Nothing(StatusAsync(ct)),
+        _ => throw new CniException(CniCodes.InvalidEnvironment, $"unknown CNI_COMMAND '{env.Command}'"),
+    };
+
+    private static async Task<CniResult?> Nothing(Task task)
+    {
+        await task;
+        return null;
+    }
+
+    private async Task<CniResult?> AddAsync(CancellationToken ct)
+    {
+        var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node);
+        var addresses = await addressing.AssignAsync(ct);
+        log.Write($"ADD {env.ContainerId}: assigned {string.Join(", ", addresses)}");
+        if (IpamOnly)
+            return Results.ForIpam(conf, addresses);
+        var hostName = HostInterfaceName.For(env.WorkloadId);
+        PodInterfaces? interfaces = null;
+        using var host = new RouteSocket();
+        try
+        {
+            interfaces = PodDataplane.Setup(host, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
+            var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
+            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks), ct);
+            return Results.ForPod(conf, env, interfaces, addresses);
+        }
+        catch (Exception e)
+        {
+            // Roll back in reverse: veth (with its routes), then the addresses. Nothing of this ADD may remain.
+            log.Write($"ADD {env.ContainerId} failed, rolling back: {e.Message}");
+            if (interfaces is not null)
+                host.DeleteLink(hostName);
+            await addressing.ReleaseAsync(CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error.</summary>
+    private async Task DelAsync(CancellationToken ct)
+    {
+        if (!IpamOnly)
+            PodDataplane.Teardown(env.Netns, env.IfName);
+        var released = await new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct);
+        if (!IpamOnly)
+            await Endpoints.DeleteAsync(new ResourceStore(Datastore), Node, env, ct);
+        log.Write($"DEL {env.ContainerId}: released {released} address(es)");
+    }
+
+    private async Task CheckAsync(CancellationToken ct)
+    {
+        var previous = conf.PrevResult ?? throw new CniException(CniCodes.InvalidConfig, "CHECK needs prevResult");
+        var addresses = Results.AddressesOf(previous);
+        var problems = new List<string>();
+        var blocks = await new IpamService(Datastore).ListBlocksAsync(ct);
+        var handle = PodAddressing.HandleOf(Network, env.ContainerId);
+        foreach (var address in addresses)
+            if (!blocks.Any(b => b.Allocations.Any(a => a.Address.Equals(address) && a.Handle == handle)))
+                problems.Add($"address {address} is not assigned to {handle}");
+        if (!IpamOnly)
+        {
+            using var host = new RouteSocket();
+            problems.AddRange(PodCheck.Problems(host, env.Netns!, env.IfName, HostInterfaceName.For(env.WorkloadId), addresses));
+        }
+        if (problems.Count > 0)
+            throw new CniException(CniCodes.CheckFailed, string.Join("; ", problems));
+    }
+
+    /// <summary>Frees the addresses (and records) of this network on this node whose attachment the runtime no longer lists.</summary>
+    private async Task GcAsync(CancellationToken ct)
+    {
+        var valid = (conf.ValidAttachments ?? []).Select(a => PodAddressing.HandleOf(Network, a.ContainerId ?? "")).ToHashSet();
+        var ipam = new IpamService(Datastore);
+        var stale = (await ipam.ListBlocksAsync(ct))
+            .SelectMany(b => b.Allocations)
+            .Where(a => a.Node == Node && a.Handle.StartsWith(Network + ".", StringComparison.Ordinal) && !valid.Contains(a.Handle))
+            .Select(a => a.Handle)
+            .Distinct()
+            .ToList();
+        foreach (var handle in stale)
+            await ipam.ReleaseByHandleAsync(handle, ct);
+        if (!IpamOnly)
+        {
+            var store = new ResourceStore(Datastore);
+            foreach (var wep in (await store.ListAsync<WorkloadEndpoint>(ct: ct)).Items)
+                if (wep.Spec.Node == Node && wep.Spec.Network == Network && !valid.Contains(PodAddressing.HandleOf(Network, wep.Spec.ContainerId)))
+                    await Endpoints.DeleteAsync(store, Node, EnvironmentOf(wep), ct);
+        }
+        log.Write($"GC {Network}: released {stale.Count} stale handle(s)");
+    }
+
+    private CniEnvironment EnvironmentOf(WorkloadEndpoint wep) => env with
+    {
+        ContainerId = wep.Spec.ContainerId,
+        IfName = wep.Spec.Endpoint,
+        Args = wep.Spec.Pod.Length == 0 ? new Dictionary<string, string>()
+            : new Dictionary<string, string> { ["K8S_POD_NAME"] = wep.Spec.Pod, ["K8S_POD_NAMESPACE"] = wep.Metadata.Namespace ?? "default" },
+    };
+
+    /// <summary>Ready when the datastore answers and holds at least one enabled pool to assign from.</summary>
+    private async Task StatusAsync(CancellationToken ct)
+    {
+        try
+        {
+            var pools = await new ResourceStore(Datastore).ListAsync<IPPool>(ct: ct);
+            if (!pools.Items.Any(p => !p.Spec.Disabled))
+                throw new CniException(CniCodes.NotAvailable, "no enabled IP pool to assign addresses from");
+        }
+        catch (DatastoreException e)
+        {
+            throw new CniException(CniCodes.NotAvailable, $"datastore unavailable: {e.Message}", null, e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text.Json;
+using L3Net.Ipam;
+
+namespace L3Net.Cni;
+
+/// <summary>Turns the config's ipam section (and runtimeConfig static ips) into IPAM calls for one attachment.</summary>
+public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment env, string node)
+{
+    /// <summary>The IPAM handle: "{network}.{containerId}" (CONTRACTS.md), what GC and the leak check match on.</summary>
+    public string Handle { get; } = HandleOf(conf.Name!, env.ContainerId);
+
+    public static string HandleOf(string network, string containerId) => $"{network}.{containerId}";
+
+    /// <summary>Assigns the attachment's addresses; all or nothing.</summary>
+    public async Task<IReadOnlyList<IPAddress>> AssignAsync(CancellationToken ct)
+    {
+        var attributes = new Dictionary<string, string> { ["node"] = node };
+        if (env.PodNamespace is { } ns) attributes["namespace"] = ns;
+        if (env.PodName is { } pod) attributes["pod"] = pod;
+        var statics = conf.RuntimeConfig?.Ips;
+        if (statics is { Count: > 0 })
+            return await AssignStaticAsync(statics, attributes, ct);
+        var ipamConf = conf.Ipam ?? new IpamConf();
+        var pools = (ipamConf.Ipv4Pools ?? []).Concat(ipamConf.Ipv6Pools ?? []).ToList();
+        var assigned = await ipam.AutoAssignAsync(new AutoAssignRequest
+        {
+            Handle = Handle,
+            Node = node,
+            Num4 = Flag(ipamConf.AssignIpv4, "assign_ipv4", true) ? 1 : 0,
+            Num6 = Flag(ipamConf.AssignIpv6, "assign_ipv6", false) ? 1 : 0,
+            Pools = pools.Count == 0 ? null : pools,
+            Attributes = attributes,
+        }, ct);
+        return assigned.Select(a => a.Address).ToList();
+    }
+
+    private async Task<IReadOnlyList<IPAddress>> AssignStaticAsync(List<string> ips, Dictionary<string, string> attributes, CancellationToken ct)
+    {
+        var result = new List<IPAddress>();
+        try
+        {
+            foreach (var text in ips)
+            {
+                var slash = text.IndexOf('/');
+                if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out var ip))
+                    throw new CniException(CniCodes.InvalidConfig, $"runtimeConfig.ips: '{text}' is not an IP address");
+                result.Add((await ipam.AssignSpecificAsync(ip, Handle, node, attributes, ct)).Address);
+            }
+            return result;
+        }
+        catch
+        {
+            await ipam.ReleaseByHandleAsync(Handle, CancellationToken.None);
+            throw;
+        }
+    }
+
+    public Task<int> ReleaseAsync(CancellationToken ct) => ipam.ReleaseByHandleAsync(Handle, ct);
+
+    /// <summary>Calico writes these flags as strings ("true"); a JSON boolean is accepted too.</summary>
+    private static bool Flag(JsonElement value, string name, bool fallback) => value.ValueKind switch
+    {
+        JsonValueKind.Undefined or JsonValueKind.Null => fallback,
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.String when bool.TryParse(value.GetString(), out var b) => b,
+        _ => throw new CniException(CniCodes.InvalidConfig, $"ipam.{name}: '{value}' is not true or false"),
+    };
+}
