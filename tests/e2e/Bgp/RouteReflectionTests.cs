@@ -21,9 +21,9 @@ public sealed class RouteReflectionTests
         net.Link(c2, "10.0.2.1/24", node, "10.0.2.2/24");
         // Each client resolves the other's next hop through us (a static route used only for recursion).
         var bird1 = await BirdPeer.StartAsync(c1, BirdConfigs.Peer("10.0.1.1", "10.0.1.1", 65000, "10.0.1.2", 65000, "ipv4",
-            "192.168.1.0/24", "next hop self;", "direct;", "route 10.0.2.0/24 via 10.0.1.2;"));
+            "192.168.1.0/24", "next hop self;", "", "route 10.0.2.0/24 via 10.0.1.2;"));
         var bird2 = await BirdPeer.StartAsync(c2, BirdConfigs.Peer("10.0.2.1", "10.0.2.1", 65000, "10.0.2.2", 65000, "ipv4",
-            "192.168.2.0/24", "next hop self;", "direct;", "route 10.0.1.0/24 via 10.0.2.2;"));
+            "192.168.2.0/24", "next hop self;", "", "route 10.0.1.0/24 via 10.0.2.2;"));
         await using var speaker = await SpeakerFixture.StartAsync(node, 65000, "10.0.0.100",
             [
                 new PeerConfig { Address = IPAddress.Parse("10.0.1.1"), RemoteAs = 65000, RouteReflectorClient = true },
