@@ -29,14 +29,14 @@ public static class FelixDataplaneBench
         try
         {
             Run("ip", "-n", ns, "link", "set", "lo", "up");
-            Run("ip", "-n", ns, "link", "add", "eth0", "type", "dummy");
-            Run("ip", "-n", ns, "addr", "add", "10.0.0.2/16", "dev", "eth0");
-            Run("ip", "-n", ns, "link", "set", "eth0", "up");
-            for (var i = 0; i < 10; i++)
+            // veth pairs with both ends in the namespace stand in for the uplink and the workload interfaces.
+            foreach (var (name, peer) in Enumerable.Range(0, 10).Select(i => ($"cali{i}", $"wl{i}")).Prepend(("eth0", "tor")))
             {
-                Run("ip", "-n", ns, "link", "add", $"cali{i}", "type", "dummy");
-                Run("ip", "-n", ns, "link", "set", $"cali{i}", "up");
+                Run("ip", "-n", ns, "link", "add", name, "type", "veth", "peer", "name", peer);
+                Run("ip", "-n", ns, "link", "set", name, "up");
+                Run("ip", "-n", ns, "link", "set", peer, "up");
             }
+            Run("ip", "-n", ns, "addr", "add", "10.0.0.2/16", "dev", "eth0");
             using var socket = NetNamespace.OpenSocket($"/var/run/netns/{ns}");
             Routes(ns, socket, "endpoint", endpoints, i => $"10.{64 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}/32",
                 (t, i, dst) => t.SetEndpoint($"ep{i}", $"cali{i % 10}", [IPNetwork.Parse(dst)]), i => $"dev cali{i % 10} scope link");

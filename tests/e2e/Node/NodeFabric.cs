@@ -72,6 +72,9 @@ public sealed class NodeFabric : IAsyncDisposable
         _addresses[i] = $"10.0.0.{i}/24";
         Net.Link(_switch, null, node, _addresses[i], nameA: $"port{i}", nameB: "eth0");
         _switch.Ip("link", "set", $"port{i}", "master", "br0");
+        // Proxy ARP answers a pod's 169.254.1.1 only when the node routes that address elsewhere: hosts have a default
+        // route, so give the node one (onto the closed segment).
+        node.Ip("route", "add", "default", "dev", "eth0");
         Nodes[$"node{i}"] = node;
         return node;
     }
