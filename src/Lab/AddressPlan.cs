@@ -6,9 +6,9 @@ namespace L3Net.Lab;
 /// The lab's addresses, AS numbers and names. One shared layer-2 segment (a bridge in the ToR namespace) carries
 /// every node: the ToR is the segment's router, the nodes are hosts on it. Next hops learned over the node-to-node
 /// mesh are then on-link, as in a real rack, and in the ToR topology the ToR sets itself as next hop so pod
-/// traffic crosses it. Nodes get no default route: a pod reaches another node's pod only through a route BGP put
-/// there, so the ping matrix proves the routing, not a shortcut. Every lab owns its namespaces, so two labs use the
-/// same addresses without meeting.
+/// traffic crosses it. Each node's default route points at the ToR, as a server's does; the ToR itself has none, so
+/// a pod reaches another node's pod only through routes BGP put in place. Every lab owns its namespaces, so two
+/// labs use the same addresses without meeting.
 /// </summary>
 public sealed class AddressPlan(LabOptions options)
 {

@@ -23,6 +23,9 @@ public static class Fabric
             Netns.Veth(ns, "eth0", tor, node);
             Netns.Ip(tor, "link", "set", node, "master", AddressPlan.FabricBridge);
             Netns.Ip(ns, "addr", "add", $"{AddressPlan.NodeAddress(i)}/{AddressPlan.FabricPrefixLength}", "dev", "eth0");
+            // A server's gateway is its ToR. Proxy ARP for the pods' 169.254.1.1 also needs it: the kernel answers
+            // for an address only when it has a route to it through another interface.
+            Netns.Ip(ns, "route", "add", "default", "via", AddressPlan.TorAddress);
         }
     }
 }
