@@ -166,3 +166,6 @@ public abstract class IpamCommandTests : IAsyncLifetime
 }
 
 public sealed class SqliteIpamCommandTests() : IpamCommandTests(new TempSqliteDatastore());
+
+public sealed class EtcdIpamCommandTests(L3Net.Tests.Integration.Datastore.EtcdServer etcd)
+    : IpamCommandTests(new EtcdTestDatastore(etcd)), IClassFixture<L3Net.Tests.Integration.Datastore.EtcdServer>;

@@ -313,3 +313,24 @@ public sealed class SqliteResourceCommandTests() : ResourceCommandTests(new Temp
         Assert.Single(nonsense.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
+
+public sealed class EtcdResourceCommandTests(L3Net.Tests.Integration.Datastore.EtcdServer etcd)
+    : ResourceCommandTests(new EtcdTestDatastore(etcd)), IClassFixture<L3Net.Tests.Integration.Datastore.EtcdServer>
+{
+    [Fact]
+    public async Task An_unreachable_etcd_is_datastore_unavailable()
+    {
+        etcd.Stop();
+        try
+        {
+            var r = await CliRunner.RunAsync("get", "ippools", "--datastore", etcd.Config);
+            Assert.Equal((int)ExitCode.DatastoreUnavailable, r.ExitCode);
+            Assert.StartsWith("error: datastore unavailable: ", r.Err);
+            Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            await etcd.StartAsync();
+        }
+    }
+}

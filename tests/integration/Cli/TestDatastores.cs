@@ -15,3 +15,26 @@ public sealed class TempSqliteDatastore : ITestDatastore
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
+
+/// <summary>The class's real etcd server (one per test class), emptied of L3Net's keys before and after each test.</summary>
+public sealed class EtcdTestDatastore : ITestDatastore
+{
+    private readonly L3Net.Tests.Integration.Datastore.EtcdServer _server;
+
+    public EtcdTestDatastore(L3Net.Tests.Integration.Datastore.EtcdServer server)
+    {
+        _server = server;
+        Wipe();
+    }
+
+    public string Config => _server.Config;
+
+    public void Dispose() => Wipe();
+
+    private void Wipe()
+    {
+        var store = _server.Store;
+        foreach (var kv in store.ListAsync("/l3net/").GetAwaiter().GetResult().Items)
+            store.DeleteAsync(kv.Key, kv.Revision).GetAwaiter().GetResult();
+    }
+}
