@@ -34,8 +34,11 @@ deps() {
 build() {
   echo "==> building"
   dotnet restore L3Net.sln -v quiet
-  # The CNI plugin is exec'd once per pod: ReadyToRun so it starts fast.
-  dotnet publish src/Cni -c Release -o "$BIN" -v quiet --nologo
+  # The CNI plugin is exec'd once per pod: ReadyToRun, trimmed and self-contained so it starts fast, in its own
+  # folder so the framework-dependent programs published next to it cannot overwrite its trimmed assemblies.
+  dotnet publish src/Cni -c Release -o "$BIN/cni" -v quiet --nologo
+  ln -sf cni/l3net "$BIN/l3net"
+  ln -sf cni/l3net "$BIN/l3net-ipam"
   dotnet publish src/Node -c Release -o "$BIN" -v quiet --nologo
   dotnet publish src/Cli -c Release -o "$BIN" -v quiet --nologo
 }

@@ -9,6 +9,13 @@ public static class CliApp
     /// <summary>Everything but the lab, which <c>Program.cs</c> adds (its code lives in src/Cli/Lab).</summary>
     public static readonly IReadOnlyList<CommandBuilder> CoreCommands =
     [
+        Resources.ResourceCommands.Get,
+        Resources.ResourceCommands.Create,
+        Resources.ResourceCommands.Apply,
+        Resources.ResourceCommands.Replace,
+        Resources.ResourceCommands.Delete,
+        Resources.ResourceCommands.Patch,
+        Ipam.IpamCommands.Build,
         NodeStatus.NodeCommands.Build,
         VersionCommand.Build,
         CompletionCommand.Build,

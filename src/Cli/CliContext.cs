@@ -37,7 +37,7 @@ public sealed class CliContext(CliConsole console)
         }
         catch (ArgumentException e)
         {
-            throw new CliException(ExitCode.Usage, $"invalid datastore '{config}': {e.Message}", e);
+            throw new CliException(ExitCode.Usage, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal), e);
         }
     }
 }

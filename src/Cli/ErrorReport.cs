@@ -1,4 +1,7 @@
 using L3Net.Datastore;
+using L3Net.Ipam;
+using L3Net.Model.Serialization;
+using L3Net.Model.Validation;
 
 namespace L3Net.Cli;
 
@@ -13,6 +16,8 @@ public static class ErrorReport
         AlreadyExistsException => (ExitCode.AlreadyExists, e.Message),
         ConflictException => (ExitCode.Conflict,
             e.Message + " (someone changed it since it was read: get it again and retry)"),
+        ResourceValidationException or ResourceFormatException => (ExitCode.InvalidResource, e.Message),
+        IpamException => (ExitCode.Failure, e.Message),
         DatastoreUnavailableException => (ExitCode.DatastoreUnavailable, "datastore unavailable: " + e.Message),
         _ => (ExitCode.Failure, $"{e.GetType().Name}: {e.Message}"),
     };

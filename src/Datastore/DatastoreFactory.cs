@@ -1,3 +1,4 @@
+using L3Net.Datastore.Etcd;
 using L3Net.Datastore.Sqlite;
 
 namespace L3Net.Datastore;
@@ -14,6 +15,8 @@ public static class DatastoreFactory
                 throw new ArgumentException($"datastore '{config}': the SQLite path must be absolute (sqlite:///var/lib/l3net/l3net.db)", nameof(config));
             return SqliteDatastore.Open(path);
         }
+        if (config.StartsWith("etcd://", StringComparison.Ordinal))
+            return new EtcdDatastore(EtcdOptions.Parse(config));
         if (config == "kubernetes" || config.StartsWith("kubernetes://", StringComparison.Ordinal))
             return Kubernetes.KubernetesDatastore.Open(config);
         throw new ArgumentException($"datastore '{config}': expected sqlite:///PATH, etcd://HOST:PORT[,HOST:PORT], kubernetes or kubernetes:///KUBECONFIG", nameof(config));

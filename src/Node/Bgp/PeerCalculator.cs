@@ -114,7 +114,11 @@ public static class PeerCalculator
 
     /// <summary>"10.0.0.1", "10.0.0.1:1790", "[fd00::1]:179", "fd00::1".</summary>
     internal static IPEndPoint? ParseEndpoint(string text)
-        => IPAddress.TryParse(text, out var a) ? new IPEndPoint(a, 179)
-         : IPEndPoint.TryParse(text, out var ep) ? ep.Port == 0 ? new IPEndPoint(ep.Address, 179) : ep
-         : null;
+    {
+        // IPAddress.TryParse accepts "[v6]:port" and drops the port, so forms with a port go through IPEndPoint.
+        var withPort = text.StartsWith('[') || text.Count(c => c == ':') == 1;
+        return withPort
+            ? IPEndPoint.TryParse(text, out var ep) ? new IPEndPoint(ep.Address, ep.Port == 0 ? 179 : ep.Port) : null
+            : IPAddress.TryParse(text, out var a) ? new IPEndPoint(a, 179) : null;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using L3Net.Testing;
 using L3Net.Datastore;
 using Xunit;
 
@@ -9,6 +10,9 @@ namespace L3Net.Tests.Integration.Datastore;
 public abstract class DatastoreContractTests
 {
     protected abstract IDatastore Store { get; }
+
+    /// <summary>The configuration string other processes open the same store with.</summary>
+    protected abstract string Config { get; }
 
     private readonly string _prefix = $"/test/{Guid.NewGuid():N}/";
     private static readonly TimeSpan WatchTimeout = TimeSpan.FromSeconds(10);
@@ -101,6 +105,36 @@ public abstract class DatastoreContractTests
         var resumed = await TakeAsync(Store.WatchAsync(_prefix, first[0].Revision + 1, Ct), 1);
         Assert.Equal(r2, resumed[0].Revision);
         Assert.Equal(Key("b"), resumed[0].Key);
+    }
+
+    [Fact]
+    public async Task Racing_creates_of_one_key_have_exactly_one_winner()
+    {
+        var attempts = Enumerable.Range(0, 8).Select(async i =>
+        {
+            try
+            {
+                await Store.CreateAsync(Key("race"), Bytes(i.ToString()), Ct);
+                return true;
+            }
+            catch (AlreadyExistsException)
+            {
+                return false;
+            }
+        });
+        Assert.Single(await Task.WhenAll(attempts), won => won);
+    }
+
+    [Fact]
+    public async Task Four_processes_doing_250_cas_increments_each_end_at_exactly_1000()
+    {
+        await Store.CreateAsync(Key("counter"), Bytes("0"), Ct);
+        var worker = Path.Combine(AppContext.BaseDirectory, "L3Net.Tests.Workers.dll");
+        var runs = Enumerable.Range(0, 4)
+            .Select(_ => ProcessRunner.RunAsync("dotnet", [worker, "increment", Config, Key("counter"), "250"], timeout: TimeSpan.FromMinutes(2)));
+        foreach (var run in await Task.WhenAll(runs))
+            run.EnsureOk("increment worker");
+        Assert.Equal("1000", Text((await Store.GetAsync(Key("counter"), Ct))!.Value));
     }
 
     protected static async Task<List<WatchEvent>> TakeAsync(IAsyncEnumerable<WatchEvent> watch, int count)

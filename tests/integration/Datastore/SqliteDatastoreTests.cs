@@ -27,6 +27,7 @@ public sealed class SqliteFixture : IAsyncLifetime
 public sealed class SqliteDatastoreTests(SqliteFixture fixture) : DatastoreContractTests, IClassFixture<SqliteFixture>
 {
     protected override IDatastore Store => fixture.Store;
+    protected override string Config => "sqlite://" + fixture.Path;
 
     [Fact]
     public async Task A_watch_from_compacted_history_asks_for_a_resync()

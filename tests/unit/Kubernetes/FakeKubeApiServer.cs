@@ -48,6 +48,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     public Uri Url => new($"{(_tlsCert is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
     public string? RequiredToken { get; set; }
+
+    /// <summary>While set, new watches are refused with 503 (a server restarting): lets history move on while a
+    /// client is away.</summary>
+    public bool RefuseWatches { get; set; }
     public List<string> Requests { get; } = [];
     public string? LastClientCertificateSubject { get; private set; }
     public long CurrentRevision { get { lock (_lock) return _rv; } }
@@ -173,6 +177,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
         if (req.Method == "GET" && name is null && query.GetValueOrDefault("watch") is "1" or "true")
         {
+            if (RefuseWatches)
+            {
+                await FakeHttp.RespondAsync(stream, 503, Status(503, "ServiceUnavailable", "watches refused"));
+                return;
+            }
             await WatchAsync(stream, collection, ns, query);
             return;
         }

@@ -46,14 +46,20 @@ public sealed class KubernetesDatastoreTests
         await Assert.ThrowsAsync<AlreadyExistsException>(() => store.CreateAsync("/l3net/ippools/default", Json(Pool), TestContext.Current.CancellationToken));
     }
 
+    /// <summary>The default pool created (first revision) and changed once (second revision).</summary>
+    private static async Task<(long First, long Second)> CreateThenUpdateAsync(L3Net.Datastore.Kubernetes.KubernetesDatastore store, CancellationToken ct)
+    {
+        var first = await store.CreateAsync("/l3net/ippools/default", Json(Pool), ct);
+        return (first, await store.UpdateAsync("/l3net/ippools/default", Json(Pool.Replace("/16", "/17")), first, ct));
+    }
+
     [Fact]
     public async Task Update_is_compare_and_swap_on_the_resourceVersion()
     {
         await using var server = NewServer();
         await using var store = NewDatastore(server);
         var ct = TestContext.Current.CancellationToken;
-        var first = await store.CreateAsync("/l3net/ippools/default", Json(Pool), ct);
-        var second = await store.UpdateAsync("/l3net/ippools/default", Json(Pool.Replace("/16", "/17")), first, ct);
+        var (first, second) = await CreateThenUpdateAsync(store, ct);
         Assert.True(second > first);
 
         var stale = await Assert.ThrowsAsync<ConflictException>(() => store.UpdateAsync("/l3net/ippools/default", Json(Pool), first, ct));
@@ -69,8 +75,7 @@ public sealed class KubernetesDatastoreTests
         await using var server = NewServer();
         await using var store = NewDatastore(server);
         var ct = TestContext.Current.CancellationToken;
-        var first = await store.CreateAsync("/l3net/ippools/default", Json(Pool), ct);
-        var second = await store.UpdateAsync("/l3net/ippools/default", Json(Pool.Replace("/16", "/17")), first, ct);
+        var (first, second) = await CreateThenUpdateAsync(store, ct);
 
         await Assert.ThrowsAsync<ConflictException>(() => store.DeleteAsync("/l3net/ippools/default", first, ct));
         await store.DeleteAsync("/l3net/ippools/default", second, ct);

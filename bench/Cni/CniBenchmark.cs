@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using L3Net.Datastore;
+using L3Net.Model.Resources;
+
+namespace L3Net.Bench.Cni;
+
+/// <summary>
+/// Whole-system CNI latency, side by side in one run: `l3net` against the reference `ptp` + `host-local`, and an empty
+/// ReadyToRun program as the floor. Every invocation is exec'd in a node namespace through nsenter (the same
+/// overhead for all three), interleaved per pod so that machine load hits all subjects alike.
+/// Run as root: `dotnet run -c Release --project bench -- cni [--pods 200] [--concurrent 50] [--plugin PATH] [--floor PATH]`.
+/// </summary>
+public static class CniBenchmark
+{
+    private const string RefDir = "/usr/lib/cni";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var pods = Option(args, "--pods", 200);
+        var concurrent = Option(args, "--concurrent", 50);
+        var root = RepoRoot();
+        var plugin = Option(args, "--plugin", Path.Combine(root, "artifacts", "bin", "l3net"));
+        var floor = Option(args, "--floor", "");
+        using var lab = new BenchNamespaces($"l3b{Environment.ProcessId}");
+        var work = Directory.CreateTempSubdirectory("l3net-cnibench-").FullName;
+        try
+        {
+            if (floor.Length == 0)
+                floor = await EmptyProgram.PublishAsync(work);
+            var node = lab.Add("node");
+            // Proxy ARP needs a route out of another interface: a veth uplink that leads nowhere.
+            BenchNamespaces.Ip("-n", node, "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1");
+            BenchNamespaces.Ip("-n", node, "link", "set", "uplink0", "up");
+            BenchNamespaces.Ip("-n", node, "link", "set", "uplink1", "up");
+            BenchNamespaces.Ip("-n", node, "route", "add", "default", "dev", "uplink0");
+            var datastore = $"sqlite://{work}/l3net.db";
+            await using (var store = DatastoreFactory.Open(datastore))
+                await new ResourceStore(store).ApplyAsync(new IPPool { Metadata = { Name = "bench" }, Spec = { Cidr = "10.210.0.0/16", BlockSize = 26 } });
+            var l3netConf = $$"""{"cniVersion":"1.0.0","name":"bench-l3net","type":"l3net","datastore":"{{datastore}}","nodename":"bench","log_file":"{{work}}/l3net.log","ipam":{"type":"l3net-ipam"}}""";
+            var ptpConf = $$"""{"cniVersion":"1.0.0","name":"bench-ptp","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.211.0.0/16"}]],"dataDir":"{{work}}/host-local"}}""";
+            var subjects = new[]
+            {
+                new Subject("l3net", plugin, l3netConf),
+                new Subject("ptp + host-local", Path.Combine(RefDir, "ptp"), ptpConf),
+                new Subject("empty R2R program (floor)", floor, "{}"),
+            };
+            var runner = new Invoker(node);
+
+            var podNs = Enumerable.Range(0, pods).Select(i => lab.Add($"p{i}")).ToList();
+            foreach (var s in subjects) await runner.RunAsync(s, "ADD", "warm", podNs[0]); // first exec pays disk cache
+            foreach (var s in subjects) await runner.RunAsync(s, "DEL", "warm", podNs[0]);
+            for (var i = 0; i < pods; i++)
+                foreach (var s in subjects.Take(2))
+                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Name[0]}{i}", podNs[i]));
+            for (var i = 0; i < pods; i++)
+            {
+                foreach (var s in subjects.Take(2))
+                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Name[0]}{i}", podNs[i]));
+                subjects[2].Add.Add(await runner.RunAsync(subjects[2], "ADD", "x", podNs[i]));
+            }
+
+            var wall = new Dictionary<string, (double Add, double Del)>();
+            foreach (var s in subjects.Take(2))
+            {
+                var ns = Enumerable.Range(0, concurrent).Select(i => lab.Add($"{s.Name[0]}c{i}")).ToList();
+                var add = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "ADD", $"c{i}", p))));
+                var del = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "DEL", $"c{i}", p))));
+                wall[s.Name] = (add, del);
+            }
+            Report(subjects, wall, pods, concurrent);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<double> Wall(Func<Task> run)
+    {
+        var sw = Stopwatch.StartNew();
+        await run();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static void Report(Subject[] subjects, Dictionary<string, (double Add, double Del)> wall, int pods, int concurrent)
+    {
+        Console.WriteLine($"| {pods} sequential pods | ADD median | ADD p99 | DEL median | DEL p99 | {concurrent} concurrent ADDs (wall) | {concurrent} concurrent DELs (wall) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var s in subjects)
+        {
+            var w = wall.TryGetValue(s.Name, out var x) ? ($"{x.Add:0} ms", $"{x.Del:0} ms") : ("", "");
+            Console.WriteLine($"| {s.Name} | {Percentile(s.Add, 50):0.0} ms | {Percentile(s.Add, 99):0.0} ms | " +
+                              $"{(s.Del.Count == 0 ? "" : $"{Percentile(s.Del, 50):0.0} ms")} | {(s.Del.Count == 0 ? "" : $"{Percentile(s.Del, 99):0.0} ms")} | {w.Item1} | {w.Item2} |");
+        }
+    }
+
+    private static double Percentile(List<double> values, int p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1)];
+    }
+
+    private static T Option<T>(string[] args, string name, T fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i < 0 || i + 1 >= args.Length ? fallback : (T)Convert.ChangeType(args[i + 1], typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "L3Net.sln")))
+            dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
+        return dir;
+    }
+}
+
+internal sealed record Subject(string Name, string Binary, string Conf)
+{
+    public List<double> Add { get; } = [];
+    public List<double> Del { get; } = [];
+}
+
+/// <summary>Execs a plugin in the node namespace the way a runtime would and times it, failing loudly on an error.</summary>
+internal sealed class Invoker(string node)
+{
+    public async Task<double> RunAsync(Subject s, string command, string containerId, string podNs)
+    {
+        var psi = new ProcessStartInfo("nsenter", [$"--net=/var/run/netns/{node}", s.Binary])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.Environment["CNI_COMMAND"] = command;
+        psi.Environment["CNI_CONTAINERID"] = containerId;
+        psi.Environment["CNI_NETNS"] = $"/var/run/netns/{podNs}";
+        psi.Environment["CNI_IFNAME"] = "eth0";
+        psi.Environment["CNI_PATH"] = "/usr/lib/cni";
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        await p.StandardInput.WriteAsync(s.Conf);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        var ms = sw.Elapsed.TotalMilliseconds;
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{s.Name} {command} {containerId} exited {p.ExitCode}: {await stdout} {await stderr}");
+        return ms;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace L3Net.Datastore.Kubernetes;
+
+/// <summary>What the CNI plugin needs to know about the pod it wires: labels (copied to the WorkloadEndpoint),
+/// and the address annotations, the pod's own or else its namespace's (as Calico reads them).</summary>
+public sealed record PodInfo(string Namespace, string Name, string? NodeName,
+    IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations,
+    IReadOnlyDictionary<string, string> NamespaceAnnotations)
+{
+    public const string Ipv4PoolsAnnotation = "l3net.io/ipv4pools";
+    public const string Ipv6PoolsAnnotation = "l3net.io/ipv6pools";
+    public const string IpAddrsAnnotation = "l3net.io/ipAddrs";
+
+    /// <summary>Pool names or CIDRs to assign IPv4 from; null when neither the pod nor its namespace says.</summary>
+    public IReadOnlyList<string>? Ipv4Pools => StringList(Ipv4PoolsAnnotation, inherit: true);
+
+    public IReadOnlyList<string>? Ipv6Pools => StringList(Ipv6PoolsAnnotation, inherit: true);
+
+    /// <summary>Static addresses asked for by the pod (never inherited: two pods cannot share one).</summary>
+    public IReadOnlyList<IPAddress>? IpAddrs => StringList(IpAddrsAnnotation, inherit: false)?
+        .Select(a => IPAddress.TryParse(a, out var ip) ? ip : throw new FormatException($"pod {Namespace}/{Name}: annotation {IpAddrsAnnotation}: '{a}' is not an IP address"))
+        .ToList();
+
+    /// <summary>Annotation values are JSON string arrays (<c>["default-ipv4-ippool"]</c>); a malformed one is an
+    /// error that names it, not a silent fallback to the default pools.</summary>
+    private List<string>? StringList(string annotation, bool inherit)
+    {
+        var (text, owner) = Annotations.TryGetValue(annotation, out var own) ? (own, $"pod {Namespace}/{Name}")
+            : inherit && NamespaceAnnotations.TryGetValue(annotation, out var inherited) ? (inherited, $"namespace {Namespace}")
+            : (null, "");
+        if (text is null)
+            return null;
+        try
+        {
+            return JsonNode.Parse(text) is JsonArray array && array.All(e => e is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                ? array.Select(e => e!.GetValue<string>()).ToList()
+                : throw new FormatException($"{owner}: annotation {annotation} must be a JSON array of strings, not {text}");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{owner}: annotation {annotation} is not JSON ({e.Message}): {text}", e);
+        }
+    }
+}
+
+/// <summary>Reads pod metadata for the CNI plugin: two GETs (the pod, its namespace) with the plugin's own
+/// credentials (deploy/rbac.yaml grants l3net-cni get on pods and namespaces, nothing wider).</summary>
+public sealed class KubernetesPodInfo(KubeApiClient client) : IDisposable
+{
+    /// <summary>For a datastore string <c>kubernetes</c> or <c>kubernetes:///path/to/kubeconfig</c> (the conflist's
+    /// <c>datastore</c>); null for any other backend, where there is no pod to ask about.</summary>
+    public static KubernetesPodInfo? TryOpen(string datastore, KubeClientOptions? options = null)
+    {
+        if (datastore != "kubernetes" && !datastore.StartsWith("kubernetes://", StringComparison.Ordinal))
+            return null;
+        var path = datastore.StartsWith("kubernetes://", StringComparison.Ordinal) ? datastore["kubernetes://".Length..] : "";
+        return new KubernetesPodInfo(new KubeApiClient(KubeConfig.Resolve(path.Length == 0 ? null : path), options));
+    }
+
+    /// <summary>The pod, or null when it does not exist (deleted before the runtime called us).</summary>
+    public async Task<PodInfo?> GetAsync(string ns, string pod, CancellationToken ct = default)
+    {
+        var obj = await client.GetAsync(KubeResource.Pods.ItemPath(pod, ns), ct);
+        if (obj is null)
+            return null;
+        var nsObj = await client.GetAsync(KubeResource.Namespaces.ItemPath(ns), ct);
+        return new PodInfo(ns, pod, obj["spec"]?["nodeName"]?.GetValue<string>(),
+            StringMap(obj["metadata"]?["labels"]), StringMap(obj["metadata"]?["annotations"]), StringMap(nsObj?["metadata"]?["annotations"]));
+    }
+
+    private static Dictionary<string, string> StringMap(JsonNode? node) =>
+        (node as JsonObject ?? []).Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+
+    public void Dispose() => client.Dispose();
+}

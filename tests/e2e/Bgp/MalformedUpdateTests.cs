@@ -1,0 +1,55 @@
+using System.Net;
+using L3Net.Bgp;
+using L3Net.Bgp.Wire;
+using L3Net.Testing;
+using Xunit;
+
+namespace L3Net.Tests.E2e.Bgp;
+
+/// <summary>RFC 7606 on a live session: a malformed attribute withdraws the UPDATE's routes and keeps the session; an
+/// unrecognized well-known attribute ends it with NOTIFICATION 3/2.</summary>
+public sealed class MalformedUpdateTests
+{
+    private static byte[] Update(byte[] attributes, byte[] nlri)
+    {
+        var b = new byte[23 + attributes.Length + nlri.Length];
+        MessageFrame.WriteHeader(b, b.Length, MessageType.Update);
+        b[21] = (byte)(attributes.Length >> 8);
+        b[22] = (byte)attributes.Length;
+        attributes.CopyTo(b, 23);
+        nlri.CopyTo(b, 23 + attributes.Length);
+        return b;
+    }
+
+    // ORIGIN IGP, AS_PATH [65001], NEXT_HOP 10.0.0.1
+    private static readonly byte[] Good = [0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xFD, 0xE9, 0x40, 3, 4, 10, 0, 0, 1];
+
+    [Fact]
+    public async Task Treat_as_withdraw_keeps_the_session_and_a_bad_well_known_attribute_resets_it()
+    {
+        using var net = new TestNetwork();
+        var peerHost = net.AddHost("peer");
+        var node = net.AddHost("node");
+        net.Link(peerHost, "10.0.0.1/30", node, "10.0.0.2/30");
+        using var raw = new RawPeer(peerHost, "10.0.0.1");
+        await using var speaker = await SpeakerFixture.StartAsync(node, 65002, "10.0.0.2",
+            [new PeerConfig { Address = IPAddress.Parse("10.0.0.1"), RemoteAs = 65001 }]);
+        await raw.HandshakeAsync(65001, "10.0.0.1");
+        await speaker.WaitEstablishedAsync();
+
+        raw.Send(Update(Good, [24, 192, 168, 1]));
+        await speaker.WaitRouteAsync("192.168.1.0/24", "10.0.0.1");
+        // Same prefix again, now with ORIGIN 7: the route is withdrawn, the session stays up.
+        raw.Send(Update([0x40, 1, 1, 7, .. Good[4..]], [24, 192, 168, 1]));
+        await Eventually.AssertAsync(() => !speaker.HasRoute("192.168.1.0/24"), TimeSpan.FromSeconds(5), "treat-as-withdraw", speaker.Describe);
+        raw.Send(Update(Good, [24, 192, 168, 2]));
+        await speaker.WaitRouteAsync("192.168.2.0/24", "10.0.0.1");
+        Assert.Equal(BgpState.Established, speaker.Peers.Single().State);
+
+        raw.Send(Update([.. Good, 0x40, 99, 0], [24, 192, 168, 3]));
+        var notification = raw.ReceiveNotification();
+        Assert.NotNull(notification);
+        Assert.Equal((BgpError.UpdateMessage, BgpSubcode.UnrecognizedWellKnownAttribute), (notification.Code, notification.Subcode));
+        await Eventually.AssertAsync(() => !speaker.HasRoute("192.168.2.0/24"), TimeSpan.FromSeconds(5), "routes gone with the session", speaker.Describe);
+    }
+}

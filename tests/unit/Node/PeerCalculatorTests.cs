@@ -1,0 +1,80 @@
+using System.Net;
+using L3Net.Model.Resources;
+using L3Net.Node.Bgp;
+using Xunit;
+
+namespace L3Net.Tests.Unit.Node;
+
+public sealed class PeerCalculatorTests
+{
+    private static NodeResource N(string name, string ip, string? asn = null, string? cluster = null, Dictionary<string, string>? labels = null)
+        => new()
+        {
+            Metadata = { Name = name, Labels = labels ?? [] },
+            Spec = { Bgp = new NodeBgpSpec { Ipv4Address = ip + "/24", AsNumber = asn, RouteReflectorClusterId = cluster } },
+        };
+
+    private static IReadOnlyList<PeerConfigView> Peers(NodeResource self, NodeResource[] nodes, BGPConfiguration? config = null, params BGPPeer[] peers)
+        => PeerCalculator.Calculate(new BgpInputs(self, nodes, config, peers))
+            .Select(p => new PeerConfigView(p.Address.ToString(), p.Port, p.RemoteAs, p.PeerType, p.RouteReflectorClient)).ToList();
+
+    private sealed record PeerConfigView(string Address, int Port, uint As, string Type, bool Client);
+
+    [Fact]
+    public void The_default_is_a_full_ibgp_mesh_of_the_other_nodes()
+    {
+        var a = N("a", "10.0.0.1");
+        NodeResource[] all = [a, N("b", "10.0.0.2"), N("c", "10.0.0.3")];
+        Assert.Equal(
+            [new PeerConfigView("10.0.0.2", 179, 64512, PeerCalculator.Mesh, false), new PeerConfigView("10.0.0.3", 179, 64512, PeerCalculator.Mesh, false)],
+            Peers(a, all));
+    }
+
+    [Fact]
+    public void With_route_reflectors_clients_peer_only_with_them_and_reflectors_mark_their_clients()
+    {
+        var rr = N("rr", "10.0.0.1", cluster: "1.1.1.1");
+        var b = N("b", "10.0.0.2");
+        var c = N("c", "10.0.0.3");
+        NodeResource[] all = [rr, b, c];
+        Assert.Equal([new PeerConfigView("10.0.0.1", 179, 64512, PeerCalculator.Mesh, false)], Peers(b, all));
+        Assert.All(Peers(rr, all), p => Assert.True(p.Client));
+        Assert.Equal(2, Peers(rr, all).Count);
+    }
+
+    [Fact]
+    public void Mesh_off_and_a_node_specific_tor_peer_gives_exactly_that_session()
+    {
+        var a = N("a", "10.0.1.2", asn: "64601");
+        var config = new BGPConfiguration { Metadata = { Name = "default" }, Spec = { NodeToNodeMeshEnabled = false } };
+        var tor = new BGPPeer { Metadata = { Name = "tor-a" }, Spec = { Node = "a", PeerIp = "10.0.1.1:1790", AsNumber = "65000" } };
+        var other = new BGPPeer { Metadata = { Name = "tor-b" }, Spec = { Node = "b", PeerIp = "10.0.2.1", AsNumber = "65000" } };
+        Assert.Equal([new PeerConfigView("10.0.1.1", 1790, 65000, PeerCalculator.NodeSpecific, false)],
+            Peers(a, [a, N("b", "10.0.2.2")], config, tor, other));
+    }
+
+    [Fact]
+    public void Selectors_choose_the_nodes_a_peer_applies_to_and_the_nodes_it_peers_with()
+    {
+        var r1 = new Dictionary<string, string> { ["rack"] = "r1" };
+        var a = N("a", "10.0.0.1", labels: r1);
+        var b = N("b", "10.0.0.2", asn: "64999", labels: new() { ["role"] = "edge" });
+        var c = N("c", "10.0.0.3");
+        var config = new BGPConfiguration { Metadata = { Name = "default" }, Spec = { NodeToNodeMeshEnabled = false } };
+        var toEdge = new BGPPeer { Metadata = { Name = "edge" }, Spec = { NodeSelector = "rack == 'r1'", PeerSelector = "role == 'edge'" } };
+        var global = new BGPPeer { Metadata = { Name = "upstream" }, Spec = { PeerIp = "192.0.2.1", AsNumber = "65001" } };
+
+        Assert.Equal(
+            [new PeerConfigView("10.0.0.2", 179, 64999, PeerCalculator.NodeSpecific, false), new PeerConfigView("192.0.2.1", 179, 65001, PeerCalculator.Global, false)],
+            Peers(a, [a, b, c], config, toEdge, global));
+        Assert.Equal([new PeerConfigView("192.0.2.1", 179, 65001, PeerCalculator.Global, false)], Peers(c, [a, b, c], config, toEdge, global));
+    }
+
+    [Fact]
+    public void Peer_addresses_parse_with_and_without_ports()
+    {
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 179), PeerCalculator.ParseEndpoint("10.0.0.1"));
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("fd00::1"), 1790), PeerCalculator.ParseEndpoint("[fd00::1]:1790"));
+        Assert.Null(PeerCalculator.ParseEndpoint("not-an-address"));
+    }
+}
