@@ -42,10 +42,17 @@ public static class LabResources
         }
         if (topology == Topology.Rr)
         {
+            // Both directions spelled out: every node peers with the reflectors, and the reflectors with every node
+            // (the second is implied in Calico, but stating it does not depend on the daemon deriving the reverse).
             resources.Add(new BGPPeer
             {
                 Metadata = { Name = "peer-with-route-reflectors" },
                 Spec = { NodeSelector = "all()", PeerSelector = $"{ReflectorLabel} == 'true'" },
+            });
+            resources.Add(new BGPPeer
+            {
+                Metadata = { Name = "route-reflectors-peer-with-all" },
+                Spec = { NodeSelector = $"{ReflectorLabel} == 'true'", PeerSelector = "all()" },
             });
         }
         return resources;

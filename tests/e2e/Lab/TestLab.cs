@@ -74,8 +74,9 @@ public sealed class TestLab : IAsyncDisposable
                 throw new LabException("BGP did not converge within 60 s");
             return new TestLab(lab);
         }
-        catch (Exception e) when (e is LabException or CniException)
+        catch (Exception e)
         {
+            // Whatever broke (a lab step, the datastore, a daemon), the lab must not outlive the test.
             var diagnostics = lab is null ? "" : await DiagnosticsAsync(lab);
             await LabCleanup.DownAsync(options.Name);
             Assert.Fail($"lab {options.Topology}/{options.Tor}/{options.Datastore} did not come up: {e.Message}\n{diagnostics}");
