@@ -1,5 +1,6 @@
 using L3Net.Datastore.Sqlite;
 using L3Net.Ipam;
+using L3Net.Tests.Integration.Datastore;
 using Xunit;
 
 namespace L3Net.Tests.Integration.Ipam;
@@ -29,6 +30,15 @@ public sealed class IpamMultiProcessTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Four_processes_on_etcd_never_give_an_address_twice_and_release_everything()
+    {
+        await using var etcd = new EtcdServer();
+        await etcd.InitializeAsync();
+        await IpamWorkers.CreatePoolAsync(etcd.Store, "pods", "10.50.0.0/22", 26, Ct);
+        await RaceAsync(etcd.Config, new IpamService(etcd.Store));
     }
 
     internal static async Task RaceAsync(string datastore, IpamService ipam)
