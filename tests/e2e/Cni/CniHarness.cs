@@ -40,25 +40,38 @@ internal sealed class CniHarness : IDisposable
     public CniHarness(string poolCidr = "10.77.0.0/24", int blockSize = 28)
     {
         Net = new TestNetwork();
-        Node = Net.AddHost("node", forwarding: true);
+        try
+        {
+            Node = Net.AddHost("node", forwarding: true);
+            SetupNode();
+        }
+        catch
+        {
+            Net.Dispose();
+            Directory.Delete(_dir, recursive: true);
+            throw;
+        }
+        Store = DatastoreFactory.Open(DatastoreUrl);
+        Resources = new ResourceStore(Store);
+        AddPool("default", poolCidr, blockSize);
+    }
+
+    private void SetupNode()
+    {
         Node.Ip("addr", "add", $"{NodeAddress}/32", "dev", "lo");
         // Proxy ARP answers only for destinations the node routes out of another interface: a real node has a
-        // default route; this one gets it through a dummy uplink that leads nowhere.
+        // default route; this one gets it through a veth uplink that leads nowhere.
         Node.Ip("link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1");
         Node.Ip("link", "set", "uplink0", "up");
         Node.Ip("link", "set", "uplink1", "up");
         Node.Ip("route", "add", "default", "dev", "uplink0");
-        DatastoreUrl = $"sqlite://{_dir}/l3net.db";
-        Store = DatastoreFactory.Open(DatastoreUrl);
-        Resources = new ResourceStore(Store);
-        AddPool("default", poolCidr, blockSize);
     }
 
     public TestNetwork Net { get; }
 
     public NetnsHost Node { get; }
 
-    public string DatastoreUrl { get; }
+    public string DatastoreUrl => $"sqlite://{_dir}/l3net.db";
 
     public IDatastore Store { get; }
 
