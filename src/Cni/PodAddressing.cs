@@ -56,7 +56,15 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
         }
     }
 
-    public Task<int> ReleaseAsync(CancellationToken ct) => ipam.ReleaseByHandleAsync(Handle, ct);
+    /// <summary>Frees the pod's addresses, then gives back the node's blocks that became empty, so the node stops
+    /// advertising them (the pod was the block's last user). Both steps are CAS-guarded against a concurrent ADD.</summary>
+    public async Task<int> ReleaseAsync(CancellationToken ct)
+    {
+        var released = await ipam.ReleaseByHandleAsync(Handle, ct);
+        if (released > 0)
+            await ipam.ReleaseEmptyBlocksAsync(node, ct);
+        return released;
+    }
 
     /// <summary>Calico writes these flags as strings ("true"); a JSON boolean is accepted too.</summary>
     private static bool Flag(JsonElement value, string name, bool fallback) => value.ValueKind switch
