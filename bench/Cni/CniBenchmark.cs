@@ -46,7 +46,8 @@ public static class CniBenchmark
             };
             var runner = new Invoker(node);
 
-            var podNs = Enumerable.Range(0, pods).Select(i => lab.Add($"p{i}")).ToList();
+            // Each plugin gets its own pod namespaces: both name the pod's interface eth0.
+            var podNs = subjects.Take(2).ToDictionary(s => s, s => Enumerable.Range(0, pods).Select(i => lab.Add($"{s.Name[0]}{i}")).ToList());
             foreach (var s in subjects)
             {
                 // The first exec of each binary pays the disk cache; each subject warms up in a namespace of its own.
@@ -56,12 +57,12 @@ public static class CniBenchmark
             }
             for (var i = 0; i < pods; i++)
                 foreach (var s in subjects.Take(2))
-                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Name[0]}{i}", podNs[i]));
+                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Name[0]}{i}", podNs[s][i]));
             for (var i = 0; i < pods; i++)
             {
                 foreach (var s in subjects.Take(2))
-                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Name[0]}{i}", podNs[i]));
-                subjects[2].Add.Add(await runner.RunAsync(subjects[2], "ADD", "x", podNs[i]));
+                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Name[0]}{i}", podNs[s][i]));
+                subjects[2].Add.Add(await runner.RunAsync(subjects[2], "ADD", "x", podNs[subjects[0]][i]));
             }
 
             var wall = new Dictionary<string, (double Add, double Del)>();

@@ -46,27 +46,12 @@ public static class ProcessRunner
         return psi;
     }
 
+    /// <summary>The lab's runner (<see cref="L3Net.Lab.Exec"/>), with the tests' longer default deadline.</summary>
     public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, string? stdin = null,
         IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
-        using var p = Process.Start(StartInfo(file, args, env))
-            ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-            await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout ?? DefaultTimeout}");
-        }
-        return new ProcessResult(p.ExitCode, await stdout, await stderr);
+        var r = await L3Net.Lab.Exec.RunAsync(file, args, stdin, env, timeout ?? DefaultTimeout);
+        return new ProcessResult(r.ExitCode, r.Stdout, r.Stderr);
     }
 
     public static ProcessResult Run(string file, IEnumerable<string> args, string? stdin = null,
