@@ -57,6 +57,9 @@ internal sealed partial class Peer
     {
         lock (this)
         {
+            // A collision's losing connection closing (or a new one opening) must not hide the session that is up.
+            if (state != BgpState.Established && _sessions.Any(s => s.State == BgpState.Established))
+                return;
             if (_state != state)
             {
                 _ctx.Log($"peer {Config.Address}: {_state} -> {state}{(info is null ? "" : ": " + info)}");
