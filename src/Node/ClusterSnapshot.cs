@@ -1,5 +1,6 @@
 using System.Net;
 using L3Net.Datastore;
+using L3Net.Felix.Policy;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
 
@@ -21,6 +22,10 @@ public sealed record ClusterSnapshot(
     IReadOnlyList<IPNetwork> AffineBlocks,
     IReadOnlyList<IPAddress> Borrowed)
 {
+    /// <summary>Labels of a namespace, for policy namespaceSelectors: the API's Namespaces under the Kubernetes
+    /// datastore, otherwise the one label Kubernetes sets on every namespace.</summary>
+    public Func<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } = RuleInputs.DefaultNamespaceLabels;
+
     public static async Task<ClusterSnapshot> ReadAsync(ResourceStore store, IpamService ipam, string node, CancellationToken ct)
     {
         var nodes = await store.ListAsync<NodeResource>(ct: ct);

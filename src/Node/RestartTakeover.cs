@@ -23,15 +23,23 @@ public sealed class RestartTakeover
     public RestartTakeover(RouteReconciler reconciler, RouteTable table)
     {
         _table = table;
-        foreach (var r in reconciler.LearnedInKernel())
+        var own = reconciler.OwnInKernel();
+        foreach (var r in own.Where(r => r.Kind == RouteKind.Learned))
         {
             table.SetLearned(r.Destination, r.NextHops);
             _stale.Add(r.Destination);
         }
         Adopted = _stale.Count;
+        ForwardingPreserved = own.Count > 0;
     }
 
     public int Adopted { get; }
+
+    /// <summary>Any of our routes (blackholes, endpoints, learned) outlived the previous process: the speaker says so
+    /// in its graceful restart capability (restart and forwarding-state bits), so that peers keep our prefixes as stale
+    /// until our End-of-RIB instead of flushing them when the new session opens. A node with pods but nothing learned
+    /// (the first node of a cluster, or one whose peers send nothing) must set it as much as any other.</summary>
+    public bool ForwardingPreserved { get; }
 
     public void Relearned(IPNetwork prefix) => _stale.Remove(prefix);
 

@@ -57,10 +57,12 @@ public sealed class RouteReconciler(RouteSocket socket)
         => socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6))
             .Where(r => r.Protocol == Dataplane.RouteProtocol);
 
-    /// <summary>The learned routes in the kernel now (those a previous process left, at start-up).</summary>
-    public IReadOnlyList<DesiredRoute> LearnedInKernel()
-        => ListOwn().Select(r => FromKernel(r, new Dictionary<int, string>())).OfType<DesiredRoute>()
-            .Where(r => r.Kind == RouteKind.Learned).ToList();
+    /// <summary>Our routes in the kernel now, in desired form: at start-up, what a previous process left.</summary>
+    public IReadOnlyList<DesiredRoute> OwnInKernel()
+    {
+        var names = Links().ToDictionary(kv => kv.Value, kv => kv.Key);
+        return ListOwn().Select(r => FromKernel(r, names)).OfType<DesiredRoute>().ToList();
+    }
 
     private static RouteChange Delete(IPNetwork destination, RouteType type)
         => new(RouteOperation.Delete, new Route(destination) { Type = type, Protocol = Dataplane.RouteProtocol });

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Threading.Channels;
+using L3Net.Bgp;
+using L3Net.Felix;
+using L3Net.Felix.Policy;
+using L3Net.Model.Resources;
+using L3Net.Netlink;
+using L3Net.Node.Status;
+using Microsoft.Extensions.Logging;
+
+namespace L3Net.Node;
+
+/// <summary>
+/// The dataplane half of the node: the latest <see cref="ClusterSnapshot"/> and the speaker's Loc-RIB changes in,
+/// Felix applies out, and the periodic resync. It runs apart from the control loop (datastore → speaker) because an
+/// apply can be slow — a resync forks iptables-save and ipset and reads every route, hundreds of milliseconds on a busy
+/// node — and an advertisement or a withdrawal must not wait behind it. One loop owns Felix, so nothing here needs a
+/// lock: the control loop only publishes a snapshot (a reference swap) and wakes it.
+/// </summary>
+public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane felix, RestartTakeover takeover, NodeHealth health,
+    NodeMetrics metrics, ILogger log)
+{
+    private readonly Channel<bool> _wake = Channel.CreateUnbounded<bool>();
+    private ClusterSnapshot? _published;
+
+    /// <summary>Hands the loop a newer snapshot; only the latest one is ever applied.</summary>
+    public void Publish(ClusterSnapshot snapshot)
+    {
+        Volatile.Write(ref _published, snapshot);
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Runs until cancelled, starting from <paramref name="first"/>: never before a snapshot, since the first
+    /// apply is a resync and would delete every block and endpoint route it does not know yet.</summary>
+    public async Task RunAsync(BgpSpeaker speaker, ClusterSnapshot first, CancellationToken ct)
+    {
+        Volatile.Write(ref _published, first);
+        var rib = PumpRibAsync(speaker, ct);
+        ClusterSnapshot? applied = null;
+        var nextResync = DateTime.UtcNow;
+        while (!ct.IsCancellationRequested)
+        {
+            var snapshot = Volatile.Read(ref _published)!;
+            if (!ReferenceEquals(snapshot, applied))
+            {
+                Configure(snapshot);
+                applied = snapshot;
+            }
+            while (speaker.RouteChanges.TryRead(out var change))
+            {
+                felix.Routes.SetLearned(change.Prefix, change.NextHops);
+                takeover.Relearned(change.Prefix);
+                metrics.Increment("l3net_bgp_route_changes_total");
+            }
+            takeover.ExpireIfSettled(speaker.Peers);
+            var resync = DateTime.UtcNow >= nextResync;
+            await ApplyAsync(resync, ct);
+            if (resync)
+                nextResync = DateTime.UtcNow + options.ResyncInterval;
+            UpdateMetrics(speaker, snapshot);
+            await WaitAsync(nextResync - DateTime.UtcNow, ct);
+        }
+        await rib;
+    }
+
+    private void Configure(ClusterSnapshot snapshot)
+    {
+        var local = snapshot.Endpoints.Where(e => e.Spec.Node == options.Node && e.Spec.InterfaceName.Length > 0).ToDictionary(Key);
+        foreach (var gone in felix.Routes.EndpointKeys.Where(k => !local.ContainsKey(k)).ToList())
+            felix.Routes.RemoveEndpoint(gone);
+        foreach (var (key, ep) in local)
+        {
+            felix.Routes.SetEndpoint(key, ep.Spec.InterfaceName,
+                ep.Spec.IpNetworks.Select(a => IPNetwork.TryParse(a, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>());
+        }
+        felix.Routes.SetBlocks(snapshot.AffineBlocks);
+        felix.SetRuleInputs(new RuleInputs(options.Node, snapshot.Endpoints, snapshot.Policies, snapshot.Pools)
+        {
+            NamespaceLabels = snapshot.NamespaceLabels,
+        });
+    }
+
+    private async Task ApplyAsync(bool resync, CancellationToken ct)
+    {
+        try
+        {
+            var result = await felix.ApplyAsync(resync, ct);
+            metrics.Observe("l3net_dataplane_apply_seconds", result.Elapsed);
+            if (resync)
+            {
+                metrics.Increment("l3net_dataplane_resyncs_total");
+                var repaired = result.Routes.Upserted + result.Routes.Deleted + result.Iptables.ChainsWritten + result.Iptables.HooksFixed;
+                metrics.Increment("l3net_dataplane_repairs_total", repaired);
+            }
+            if (result.Routes.Failed > 0)
+            {
+                metrics.Increment("l3net_dataplane_errors_total", result.Routes.Failed);
+                LogRouteFailures(log, result.Routes.Failed, string.Join("; ", result.Routes.Errors));
+            }
+            health.DataplaneSynced();
+        }
+        catch (Exception e) when (e is DataplaneCommandException or NetlinkException)
+        {
+            metrics.Increment("l3net_dataplane_errors_total");
+            LogApplyFailed(log, e.Message);
+        }
+    }
+
+    /// <summary>Waits for a snapshot, a Loc-RIB change or the resync deadline.</summary>
+    private async Task WaitAsync(TimeSpan untilResync, CancellationToken ct)
+    {
+        if (!_wake.Reader.TryPeek(out _) && untilResync > TimeSpan.Zero)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(untilResync);
+            try
+            {
+                await _wake.Reader.WaitToReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // resync time
+            }
+        }
+        while (_wake.Reader.TryRead(out _))
+        {
+        }
+    }
+
+    private async Task PumpRibAsync(BgpSpeaker speaker, CancellationToken ct)
+    {
+        while (await speaker.RouteChanges.WaitToReadAsync(ct))
+        {
+            _wake.Writer.TryWrite(false);
+            // Let a burst of UPDATEs collect so that Felix programs them in one netlink batch.
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+        }
+    }
+
+    private void UpdateMetrics(BgpSpeaker speaker, ClusterSnapshot snapshot)
+    {
+        var peers = speaker.Peers;
+        metrics.Reset("l3net_bgp_sessions");
+        foreach (var g in peers.GroupBy(p => p.State))
+            metrics.Set("l3net_bgp_sessions", g.Count(), $"state=\"{g.Key}\"");
+        metrics.Set("l3net_bgp_prefixes_received", peers.Sum(p => p.PrefixesReceived));
+        metrics.Set("l3net_dataplane_routes", felix.Routes.LearnedCount, "kind=\"learned\"");
+        metrics.Set("l3net_dataplane_routes", felix.Routes.EndpointKeys.Count, "kind=\"endpoint\"");
+        metrics.Set("l3net_dataplane_routes", snapshot.AffineBlocks.Count, "kind=\"blackhole\"");
+    }
+
+    private static string Key(WorkloadEndpoint e) => $"{e.Metadata.Namespace}/{e.Metadata.Name}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} route changes refused by the kernel: {Errors}")]
+    private static partial void LogRouteFailures(ILogger logger, int count, string errors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dataplane apply failed (retried at the next change or resync): {Error}")]
+    private static partial void LogApplyFailed(ILogger logger, string error);
+}
