@@ -56,4 +56,7 @@ public sealed record ClusterSnapshot(
             .Concat(Borrowed.Select(a => new IPNetwork(a, a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)))
             .Concat(service).Distinct().ToList();
     }
+
+    /// <summary>What Felix calculates iptables rules and ipsets from, as this node sees the cluster.</summary>
+    public RuleInputs ToRuleInputs(string node) => new(node, Endpoints, Policies, Pools) { NamespaceLabels = NamespaceLabels };
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Threading.Channels;
 using L3Net.Bgp;
 using L3Net.Felix;
-using L3Net.Felix.Policy;
 using L3Net.Model.Resources;
 using L3Net.Netlink;
 using L3Net.Node.Status;
@@ -74,10 +73,7 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
                 ep.Spec.IpNetworks.Select(a => IPNetwork.TryParse(a, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>());
         }
         felix.Routes.SetBlocks(snapshot.AffineBlocks);
-        felix.SetRuleInputs(new RuleInputs(options.Node, snapshot.Endpoints, snapshot.Policies, snapshot.Pools)
-        {
-            NamespaceLabels = snapshot.NamespaceLabels,
-        });
+        felix.SetRuleInputs(snapshot.ToRuleInputs(options.Node));
     }
 
     private async Task ApplyAsync(bool resync, CancellationToken ct)

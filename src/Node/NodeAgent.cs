@@ -7,6 +7,7 @@ using L3Net.Ipam;
 using L3Net.Model.Resources;
 using L3Net.Netlink;
 using L3Net.Node.Bgp;
+using L3Net.Node.Kubernetes;
 using L3Net.Node.Status;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,9 +46,23 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
 
     private async Task RunAsync(CancellationToken ct)
     {
-        await using var datastore = DatastoreFactory.Open(DatastoreConfig.Resolve(options.Datastore));
+        var config = DatastoreConfig.Resolve(options.Datastore);
+        await using var datastore = DatastoreFactory.Open(config);
         var store = new ResourceStore(datastore);
         var ipam = new IpamService(datastore);
+        using var kubeClient = KubeMetadata.ClientFor(config);
+        var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
+        var loops = new List<Task>();
+        if (kube is not null)
+        {
+            loops.Add(kube.RunAsync(ct));
+            await kube.Synced.WaitAsync(ct);
+        }
+        async Task<ClusterSnapshot> ReadAsync()
+        {
+            var read = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
+            return kube is null ? read : kube.View.ApplyTo(read);
+        }
         await RegisterAsync(store, ct);
         health.Registered();
         Sysctl.Write("net.ipv4.ip_forward", "1");
@@ -57,7 +72,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         felix.Routes.SetLocalAddresses([options.Ipv4Address]);
         var takeover = new RestartTakeover(new Felix.Routes.RouteReconciler(socket), felix.Routes);
 
-        var snapshot = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
+        var snapshot = await ReadAsync();
         var self = snapshot.Nodes.First(n => n.Metadata.Name == options.Node);
         var localAs = PeerCalculator.LocalAs(self, snapshot.Config);
         await using var speaker = new BgpSpeaker(new SpeakerOptions
@@ -81,10 +96,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await speaker.StartAsync(ct);
         LogStarted(log, options.Node, localAs, takeover.Adopted);
 
-        // Two loops: this one follows the datastore and configures the speaker; the dataplane loop applies Felix.
+        // This loop follows the datastore and configures the speaker; the dataplane loop applies Felix; the watch (and
+        // under Kubernetes the informers) wake this one.
         Configure(snapshot, speaker);
         var dataplane = new DataplaneLoop(options, felix, takeover, health, metrics, log);
-        var loops = new[] { dataplane.RunAsync(speaker, snapshot, ct), WatchAsync(datastore, snapshot.Revision, ct) };
+        loops.Add(dataplane.RunAsync(speaker, snapshot, ct));
+        loops.Add(WatchAsync(datastore, snapshot.Revision, ct));
         while (!ct.IsCancellationRequested)
         {
             var changed = _changed.Reader.WaitToReadAsync(ct).AsTask();
@@ -93,7 +110,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             while (_changed.Reader.TryRead(out _))
             {
             }
-            snapshot = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
+            snapshot = await ReadAsync();
             Configure(snapshot, speaker);
             dataplane.Publish(snapshot);
         }

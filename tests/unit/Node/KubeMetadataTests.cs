@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using L3Net.Datastore;
+using L3Net.Datastore.Kubernetes;
+using L3Net.Felix.Policy;
+using L3Net.Ipam;
+using L3Net.Model.Resources;
+using L3Net.Node;
+using L3Net.Node.Kubernetes;
+using Xunit;
+using static L3Net.Tests.Unit.Kubernetes.KubeTestSupport;
+
+namespace L3Net.Tests.Unit.Node;
+
+/// <summary>
+/// Issue 9 on the fake API server: what the node daemon computes under the Kubernetes datastore, through the same
+/// calls it makes (snapshot read, <see cref="KubeMetadata"/> view applied, Felix's rule calculation), with no kernel.
+/// A networking.k8s.io NetworkPolicy created through the API reaches Felix; a Pod's and a Namespace's label changes
+/// in the API move pods into the policy's peer sets although the WorkloadEndpoints still hold the labels of ADD time;
+/// a Kubernetes Node's labels reach the Node resource that BGPPeer selectors match.
+/// </summary>
+public sealed class KubeMetadataTests
+{
+    private const string Web = "10.244.0.1";
+    private const string ClientIp = "10.244.0.2";
+
+    [Fact]
+    public async Task Policies_and_pod_namespace_and_node_labels_from_the_api_reach_felix_desired_state()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = NewServer();
+        using var api = Client(server);
+        await using var datastore = NewDatastore(server);
+        var store = new ResourceStore(datastore);
+        var ipam = new IpamService(datastore);
+        await api.CreateAsync(KubeResource.Namespaces.CollectionPath(), Object("Namespace", "shop", null, new() { ["team"] = "a" }), ct);
+        await api.CreateAsync(KubeResource.Pods.CollectionPath("shop"), Object("Pod", "web", "shop", new() { ["app"] = "web" }), ct);
+        await api.CreateAsync(KubeResource.Pods.CollectionPath("shop"), Object("Pod", "client", "shop", new() { ["app"] = "client" }), ct);
+        await api.CreateAsync(KubeResource.Nodes.CollectionPath(), Object("Node", "node1", null, new() { ["rack"] = "r1" }), ct);
+        var node = new NodeResource { Metadata = { Name = "node1" } };
+        node.Spec.Bgp = new NodeBgpSpec { Ipv4Address = "10.0.1.2/24" };
+        await store.CreateAsync(node, ct);
+        await store.CreateAsync(Endpoint("web", Web + "/32"), ct);
+        await store.CreateAsync(Endpoint("client", ClientIp + "/32"), ct);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var changes = 0;
+        var kube = new KubeMetadata(Client(server), () => Interlocked.Increment(ref changes), FastRetries);
+        var running = kube.RunAsync(stop.Token);
+        await kube.Synced.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        async Task<(ClusterSnapshot Snapshot, RuleSet Rules)> DesiredAsync()
+        {
+            var snapshot = kube.View.ApplyTo(await ClusterSnapshot.ReadAsync(store, ipam, "node1", ct));
+            return (snapshot, RuleCalculator.Calculate(snapshot.ToRuleInputs("node1")));
+        }
+
+        var (before, none) = await DesiredAsync();
+        Assert.Equal("r1", before.Nodes.Single().Metadata.Labels["rack"]);
+        Assert.Equal("web", before.Endpoints.Single(e => e.Spec.Pod == "web").Metadata.Labels["app"]);
+        Assert.DoesNotContain(none.Chains, c => c.Name == "l3n-tw-caliweb");
+
+        // Web pods accept role=allowed pods of their namespace, and every pod of team=b namespaces.
+        await api.CreateAsync(KubeResource.NetworkPolicies.CollectionPath("shop"), JsonNode.Parse("""
+            {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web", "namespace": "shop"},
+             "spec": {"podSelector": {"matchLabels": {"app": "web"}},
+                      "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "allowed"}}},
+                                            {"namespaceSelector": {"matchLabels": {"team": "b"}}}]}]}}
+            """)!.AsObject(), ct);
+        var (_, policed) = await DesiredAsync();
+        Assert.Contains(policed.Chains, c => c.Name == "l3n-tw-caliweb");
+        Assert.DoesNotContain(PeerMembers(policed), m => m == ClientIp || m == Web);
+
+        // The client pod gets role=allowed in the API: its IP joins a peer set; no WorkloadEndpoint was rewritten.
+        await Relabel(api, KubeResource.Pods.ItemPath("client", "shop"), new() { ["app"] = "client", ["role"] = "allowed" }, ct);
+        var (_, allowed) = await UntilAsync(DesiredAsync, d => PeerMembers(d.Rules).Contains(ClientIp), () => changes);
+        Assert.DoesNotContain(Web, PeerMembers(allowed));
+        Assert.Empty((await store.GetAsync<WorkloadEndpoint>("node1-client-eth0", "shop", ct))!.Metadata.Labels);
+
+        // The namespace becomes team=b: both pods join the namespaceSelector's set.
+        await Relabel(api, KubeResource.Namespaces.ItemPath("shop"), new() { ["team"] = "b" }, ct);
+        await UntilAsync(DesiredAsync, d => PeerMembers(d.Rules).Contains(Web), () => changes);
+
+        await stop.CancelAsync();
+        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    /// <summary>Members of the policy peer sets (not the pool sets NAT outgoing uses).</summary>
+    private static List<string> PeerMembers(RuleSet rules)
+        => [.. rules.Sets.Where(s => s.Name.StartsWith("l3n-s-", StringComparison.Ordinal)).SelectMany(s => s.Members)];
+
+    /// <summary>Re-reads the desired state after each change the informers report, for at most 10 s.</summary>
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> desired, Func<T, bool> done, Func<int> changes)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var seen = changes();
+            var d = await desired();
+            if (done(d))
+                return d;
+            Assert.True(DateTime.UtcNow < deadline, $"the API change never reached the desired state ({seen} informer changes)");
+            while (changes() == seen && DateTime.UtcNow < deadline)
+                await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task Relabel(KubeApiClient api, string path, Dictionary<string, string> labels, CancellationToken ct)
+    {
+        var current = (await api.GetAsync(path, ct))!;
+        current["metadata"]!["labels"] = Labels(labels);
+        await api.ReplaceAsync(path, current, ct);
+    }
+
+    private static WorkloadEndpoint Endpoint(string pod, string ip) => new()
+    {
+        Metadata = { Name = $"node1-{pod}-eth0", Namespace = "shop" },
+        Spec = new WorkloadEndpointSpec
+        {
+            Node = "node1", Pod = pod, ContainerId = pod, Network = "k8s-pod-network", InterfaceName = "cali" + pod, IpNetworks = [ip],
+        },
+    };
+
+    private static JsonObject Object(string kind, string name, string? ns, Dictionary<string, string> labels)
+    {
+        var metadata = new JsonObject { ["name"] = name, ["labels"] = Labels(labels) };
+        if (ns is not null)
+            metadata["namespace"] = ns;
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = kind, ["metadata"] = metadata };
+    }
+
+    private static JsonObject Labels(Dictionary<string, string> labels) => new(labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+}
