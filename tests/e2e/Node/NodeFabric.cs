@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using L3Net.Datastore;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
@@ -97,6 +98,28 @@ public sealed class NodeFabric : IAsyncDisposable
             protocol kernel { ipv4 { import none; export all; }; }
             {{sessions}}
             """);
+    }
+
+    /// <summary>Whether the ToR's BIRD table holds exactly <paramref name="prefix"/>, asked on BIRD's control socket
+    /// directly (what birdc does) so that polling costs no process start and timing it stays precise on a busy machine.
+    /// Replies are lines "CODE-text" or " text" until one "CODE text"; a missing network answers 8001.</summary>
+    public bool TorHas(IPNetwork prefix)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(Bird!.Socket));
+        using var stream = new NetworkStream(socket);
+        using var reader = new StreamReader(stream);
+        using var writer = new StreamWriter(stream) { AutoFlush = true };
+        reader.ReadLine(); // 0001 greeting
+        writer.Write($"show route {prefix}\n");
+        var found = false;
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            found |= line.Contains(prefix.ToString(), StringComparison.Ordinal);
+            if (line.Length > 4 && char.IsAsciiDigit(line[0]) && line[4] == ' ')
+                break;
+        }
+        return found;
     }
 
     public BackgroundProcess StartDaemon(int i, uint? asn = null)

@@ -46,7 +46,7 @@ public sealed partial class NodeTorTests
         Assert.NotEqual(p1.Block, p2.Block);
         Assert.Contains(p3.Block, new[] { p1.Block, p2.Block });
         var borrowed = new IPNetwork(IPAddress.Parse(p3.Ip), 32);
-        await Eventually.AssertAsync(() => TorHas(f, p1.Block) && TorHas(f, p2.Block) && TorHas(f, borrowed), Converge,
+        await Eventually.AssertAsync(() => f.TorHas(p1.Block) && f.TorHas(p2.Block) && f.TorHas(borrowed), Converge,
             "both blocks and the borrowed /32 in the ToR's table", Logs);
         await Eventually.AssertAsync(() => f.Nodes["node2"].Ip("route", "show", "proto", "77").Contains(p1.Block.ToString(), StringComparison.Ordinal),
             Converge, "node1's block learned on node2 with proto 77", Logs);
@@ -63,14 +63,14 @@ public sealed partial class NodeTorTests
         // The last pod of node2's block goes: node2 gives the block back and the ToR must lose it within a second.
         await f.DeletePodAsync(p2);
         var clock = Stopwatch.StartNew();
-        Assert.True(await Eventually.HoldsAsync(() => !TorHas(f, p2.Block), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)),
+        Assert.True(await Eventually.HoldsAsync(() => !f.TorHas(p2.Block), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)),
             $"{p2.Block} still at the ToR 5 s after its last pod's DEL\n{Logs()}");
         var withdrawn = clock.Elapsed;
         TestContext.Current.TestOutputHelper?.WriteLine($"block withdrawn from the ToR {withdrawn.TotalMilliseconds:0} ms after DEL");
         Assert.True(withdrawn < WithdrawBound, $"{p2.Block} left the ToR {withdrawn.TotalMilliseconds:0} ms after DEL (bound {WithdrawBound.TotalMilliseconds} ms)\n{Logs()}");
         await Eventually.AssertAsync(() => !f.Nodes["node2"].Ip("route", "show", "proto", "77").Contains(p2.Block.ToString(), StringComparison.Ordinal),
             Converge, "node2's blackhole for its released block removed", Logs);
-        Assert.True(TorHas(f, p1.Block), "node1's block went with node2's");
+        Assert.True(f.TorHas(p1.Block), "node1's block went with node2's");
     }
 
     /// <summary>The ToR drops pod-sourced packets to itself, so a ping only answers when node1 masqueraded it.</summary>
@@ -129,10 +129,6 @@ public sealed partial class NodeTorTests
         await Eventually.AssertAsync(() => f.Bird!.IsEstablished($"node{restarting.Node}"), Converge, "the new daemon re-established with the ToR", logs);
         Assert.True(pinger.Host.Ping(restarting.Ip, 2), "lost the restarted node's pod after the restart");
     }
-
-    /// <summary>The ToR's BIRD table holds exactly this prefix (<c>show route PREFIX</c> answers "Network not found" otherwise).</summary>
-    private static bool TorHas(NodeFabric f, IPNetwork prefix)
-        => f.Bird!.Birdc("show", "route", prefix.ToString()).Contains(prefix.ToString(), StringComparison.Ordinal);
 
     /// <summary>Our chains' rules without packet counters.</summary>
     private static string OurRules(NetnsHost node)
