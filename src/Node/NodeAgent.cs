@@ -122,8 +122,6 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var self = snapshot.Nodes.FirstOrDefault(n => n.Metadata.Name == options.Node);
         if (self is null)
             return; // deleted under us; the next registration retry is the operator's restart
-        // Originated before peers: a session that comes up (after a restart: while the peer holds our routes as stale)
-        // must find the whole set to send ahead of its End-of-RIB, never an empty one that would flush ours there.
         var originated = snapshot.Originated();
         if (!originated.ToHashSet().SetEquals(_originated))
         {
@@ -132,8 +130,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             LogOriginated(log, added, removed);
             _originated = originated;
         }
-        speaker.SetOriginated(originated);
+        // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
+        // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
         speaker.SetPeers(PeerCalculator.Calculate(new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers), m => LogWarning(log, m)));
+        speaker.SetOriginated(originated);
         metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
         metrics.Increment("l3net_ipam_reads_total", 2);
     }
