@@ -3,21 +3,23 @@ using L3Net.Felix.Iptables;
 using L3Net.Felix.Ipsets;
 using L3Net.Felix.Policy;
 using L3Net.Felix.Routes;
+using L3Net.Felix.Sysctls;
 using L3Net.Netlink;
 
 namespace L3Net.Felix;
 
 /// <summary>What one dataplane apply did (for logs, metrics and tests).</summary>
-public sealed record DataplaneApplyResult(RouteApplyResult Routes, IptablesApplyResult Iptables, int IpsetLines, TimeSpan Elapsed);
+public sealed record DataplaneApplyResult(RouteApplyResult Routes, IptablesApplyResult Iptables, int IpsetLines, int SysctlsRepaired, TimeSpan Elapsed);
 
 /// <summary>
 /// Felix: the calculation (<see cref="Routes"/>, <see cref="RuleCalculator"/>) joined to the appliers (netlink batches,
 /// ipset restore, iptables-restore). Callers feed inputs, then call <see cref="ApplyAsync"/>: without resync only what
 /// changed since the last apply reaches the kernel; with resync everything is compared with the kernel and repaired.
 /// Order matters for policy: sets exist before the rules that use them, and stale sets go after the rules stopped
-/// using them. Not thread-safe: one loop owns it.
+/// using them. A resync also puts back the endpoints' sysctls, in <paramref name="netnsPath"/> when given (tests), else
+/// in the process's own namespace (the daemon runs in the node's). Not thread-safe: one loop owns it.
 /// </summary>
-public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner)
+public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, string? netnsPath = null)
 {
     private readonly RouteReconciler _routes = new(socket);
     private readonly IptablesApplier _iptables = new(runner);
@@ -47,6 +49,7 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner)
             await _ipsets.RemoveStaleAsync(ct);
             _rulesDirty = false;
         }
-        return new DataplaneApplyResult(routes, iptables, lines, clock.Elapsed);
+        var sysctls = resync ? EndpointSysctls.Repair(Routes.EndpointInterfaces, netnsPath).Count : 0;
+        return new DataplaneApplyResult(routes, iptables, lines, sysctls, clock.Elapsed);
     }
 }

@@ -47,6 +47,10 @@ public sealed class RouteTable
 
     public IReadOnlyCollection<string> EndpointKeys => _endpoints.Keys;
 
+    /// <summary>Each local endpoint's interface, and whether it carries an IPv6 address (for its sysctls).</summary>
+    public IEnumerable<(string Interface, bool V6)> EndpointInterfaces => _endpoints.Values.Select(e =>
+        (e.Interface, e.Destinations.Any(d => d.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)));
+
     public void RemoveEndpoint(string key)
     {
         if (!_endpoints.Remove(key, out var old))

@@ -182,7 +182,8 @@ public sealed class NodeFabric : IAsyncDisposable
 
     private static string Handle(string pod) => $"k8s-pod-network.{pod}";
 
-    private static string Interface(string pod) => ("cali" + pod + "00000000000")[..15];
+    /// <summary>The host-side veth of a fabric pod.</summary>
+    public static string Interface(string pod) => ("cali" + pod + "00000000000")[..15];
 
     public Task ApplyAsync<T>(T resource) where T : Resource => Store.ApplyAsync(resource, TestContext.Current.CancellationToken);
 

@@ -12,7 +12,7 @@ namespace L3Net.Tests.E2e.Node;
 /// with a BIRD top-of-rack router (one AS per node, mesh off), one pod on each. The pool has room for two blocks
 /// only, so node3 finds none left and borrows an address from another node's block. One fabric carries the scenario
 /// in order: blocks and the borrowed /32 at the ToR and reachability between all nodes, NAT outgoing, NetworkPolicy
-/// by label change only, drift repair, a kill -9 graceful restart under ping, and a block withdrawn within a second
+/// by label change only, drift repair (route, iptables hook, sysctl), a kill -9 graceful restart under ping, and a block withdrawn within a second
 /// of its last pod's CNI DEL.
 /// </summary>
 public sealed partial class NodeTorTests
@@ -57,7 +57,7 @@ public sealed partial class NodeTorTests
 
         NatOutgoing(f, p1);
         await PolicyByLabelChangeAsync(f, p1, p2, Logs);
-        await DriftRepairAsync(f, p1, Logs);
+        await DriftRepairAsync(f, p1, p2, Logs);
         await GracefulRestartAsync(f, p1, p2, Logs);
 
         // The last pod of node2's block goes: node2 gives the block back and the ToR must lose it within a second.
@@ -104,16 +104,20 @@ public sealed partial class NodeTorTests
         Assert.Equal(rulesBefore, OurRules(webNode));
     }
 
-    /// <summary>A learned route and the FORWARD hook removed by hand on node2 come back within the resync interval (2 s).</summary>
-    private static async Task DriftRepairAsync(NodeFabric f, FabricPod remote, Func<string> logs)
+    /// <summary>A learned route, the FORWARD hook and a local pod's proxy ARP changed by hand on its node come back
+    /// within the resync interval (2 s).</summary>
+    private static async Task DriftRepairAsync(NodeFabric f, FabricPod remote, FabricPod local, Func<string> logs)
     {
-        var node2 = f.Nodes["node2"];
+        var node = f.Nodes[$"node{local.Node}"];
         var block = remote.Block.ToString();
-        node2.Ip("route", "del", block);
-        node2.Exec("iptables", "-D", "FORWARD", "-j", "l3n-FORWARD").EnsureOk("remove hook by hand");
-        await Eventually.AssertAsync(() => node2.Ip("route", "show", "proto", "77").Contains(block, StringComparison.Ordinal)
-                                           && node2.Exec("iptables-save", "-t", "filter").Stdout.Contains("-A FORWARD -j l3n-FORWARD", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(10), "the route and the hook restored", logs);
+        var proxyArp = $"net.ipv4.conf.{NodeFabric.Interface(local.Name)}.proxy_arp";
+        node.Ip("route", "del", block);
+        node.Exec("iptables", "-D", "FORWARD", "-j", "l3n-FORWARD").EnsureOk("remove hook by hand");
+        node.Sysctl(proxyArp, "0");
+        await Eventually.AssertAsync(() => node.Ip("route", "show", "proto", "77").Contains(block, StringComparison.Ordinal)
+                                           && node.Exec("iptables-save", "-t", "filter").Stdout.Contains("-A FORWARD -j l3n-FORWARD", StringComparison.Ordinal)
+                                           && node.Exec("sysctl", "-n", proxyArp).Stdout.Trim() == "1",
+            TimeSpan.FromSeconds(10), "the route, the hook and proxy ARP restored", logs);
     }
 
     /// <summary>kill -9 the restarting node's daemon in the middle of a ping from another node and start a new one: at
