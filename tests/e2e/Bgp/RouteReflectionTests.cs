@@ -52,7 +52,7 @@ public sealed class RouteReflectionTests
             + BirdConfigs.Protocol("node", "10.0.0.1", 65000, "10.0.0.2", 65000, "ipv4", "all", "", client)
             + BirdConfigs.Protocol("c2", "10.0.2.1", 65000, "10.0.2.2", 65000, "ipv4", "all", "", client));
         var bird2 = await BirdPeer.StartAsync(c2, BirdConfigs.Peer("10.0.2.2", "10.0.2.2", 65000, "10.0.2.1", 65000, "ipv4",
-            "192.168.2.0/24", "next hop self;", "direct;", "route 10.0.0.0/24 via 10.0.2.1;"));
+            "192.168.2.0/24", "next hop self;", "", "route 10.0.0.0/24 via 10.0.2.1;")); // our next hop resolves through the reflector
         await using var speaker = await SpeakerFixture.StartAsync(fabric.Node, 65000, "10.0.0.2",
             [new PeerConfig { Address = IPAddress.Parse("10.0.0.1"), RemoteAs = 65000 }], ["10.244.9.0/26"]);
 
