@@ -36,6 +36,9 @@ public sealed class GracefulRestartTests
         var second = StartWorker(fabric.Node, "--restarting", "--originate-after-ms", "1500", "--originate", Kept);
         await Eventually.AssertAsync(() => !bird.Routes().Contains(Dropped), TimeSpan.FromSeconds(20),
             $"BIRD sweeping {Dropped}, which the restarted speaker no longer announces", () => bird.Routes() + second.Output);
+        await Eventually.AssertAsync(() => second.Output.Contains("originating"), TimeSpan.FromSeconds(10), "the restarted speaker originating", () => second.Output);
+        await bird.WaitBirdRouteAsync(Kept, "BGP.next_hop: 10.0.0.2");
+        await Task.Delay(500, TestContext.Current.CancellationToken); // a few more samples after the re-announcement
         var samples = await sampler.StopAsync();
 
         var gap = samples.FirstOrDefault(s => !s.Text.Contains(Kept));
@@ -43,7 +46,6 @@ public sealed class GracefulRestartTests
         Assert.Contains(samples, s => s.At > killed + TimeSpan.FromSeconds(0.5) && s.Text.Contains(Dropped)); // kept while we were down
         Assert.True(second.Output.IndexOf("originating", StringComparison.Ordinal)
             < second.Output.IndexOf("graceful restart: sending our routes", StringComparison.Ordinal), "End-of-RIB sent before we knew our routes\n" + second.Output);
-        await bird.WaitBirdRouteAsync(Kept, "BGP.next_hop: 10.0.0.2");
         Assert.DoesNotContain("stale", bird.Routes(Kept), StringComparison.OrdinalIgnoreCase);
         await Eventually.AssertAsync(() => second.Output.Contains($"route {BirdKept} via 10.0.0.1"), TimeSpan.FromSeconds(15),
             "the restarted speaker learning BIRD's route", () => second.Output);
