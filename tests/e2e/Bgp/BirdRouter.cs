@@ -5,31 +5,26 @@ using L3Net.Testing.Peers;
 namespace L3Net.Tests.E2e.Bgp;
 
 /// <summary>BIRD 2 as the interop router: one BGP protocol per session, named after it.</summary>
-public sealed partial class BirdRouter : InteropRouter
+public sealed partial class BirdRouter() : InteropRouter<BirdPeer>("bird")
 {
-    private BirdPeer? _bird;
-
-    public override string Daemon => "bird";
-    private BirdPeer Bird => _bird ?? throw new InvalidOperationException("BIRD not started");
-
-    protected override async Task StartAsync(NetnsHost tor)
+    protected override Task<BirdPeer> LaunchAsync(NetnsHost tor)
     {
         var config = BirdConfigs.Base(PeeringFabric.TorV4, $"route {InteropSession.RouterPrefixV4} blackhole;", $"route {InteropSession.RouterPrefixV6} blackhole;")
             + string.Concat(InteropSession.All.Select(s => BirdConfigs.Protocol(s.Id, s.RouterAddress, InteropSession.RouterAs,
                 s.SpeakerAddress, s.SpeakerAs, s.Family, $"where net = {s.RouterPrefix}", "next hop self;",
                 "direct;" + (s.Password is null ? "" : $" password \"{s.Password}\";"))));
-        _bird = await BirdPeer.StartAsync(tor, config);
+        return BirdPeer.StartAsync(tor, config);
     }
 
-    public override bool HasRoute(string prefix, string nextHop) => Bird.Routes(prefix).Contains($"BGP.next_hop: {nextHop}");
+    public override bool HasRoute(string prefix, string nextHop) => Peer.Routes(prefix).Contains($"BGP.next_hop: {nextHop}");
 
-    public override bool? HasLinkLocalNextHop(string prefix) => LinkLocalNextHop().IsMatch(Bird.Routes(prefix));
+    public override bool? HasLinkLocalNextHop(string prefix) => LinkLocalNextHop().IsMatch(Peer.Routes(prefix));
 
-    public override string Route(string prefix) => Bird.Routes(prefix);
+    public override string Route(string prefix) => Peer.Routes(prefix);
 
-    public override bool IsEstablished(InteropSession session) => Bird.IsEstablished(session.Id);
+    public override bool IsEstablished(InteropSession session) => Peer.IsEstablished(session.Id);
 
-    public override string Describe() => Bird.Routes() + "\n" + Bird.Birdc("show", "protocols");
+    public override string Describe() => Peer.Routes() + "\n" + Peer.Birdc("show", "protocols");
 
     [GeneratedRegex(@"BGP\.next_hop: \S+ fe80:")]
     private static partial Regex LinkLocalNextHop();

@@ -5,14 +5,9 @@ using L3Net.Testing.Peers;
 namespace L3Net.Tests.E2e.Bgp;
 
 /// <summary>FRR 8.4 bgpd as the interop router: one neighbour per session, activated in its family only.</summary>
-public sealed class FrrRouter : InteropRouter
+public sealed class FrrRouter() : InteropRouter<FrrPeer>("bgpd")
 {
-    private FrrPeer? _frr;
-
-    public override string Daemon => "bgpd";
-    private FrrPeer Frr => _frr ?? throw new InvalidOperationException("bgpd not started");
-
-    protected override async Task StartAsync(NetnsHost tor)
+    protected override Task<FrrPeer> LaunchAsync(NetnsHost tor)
     {
         var c = new StringBuilder($"""
             frr defaults datacenter
@@ -40,16 +35,16 @@ public sealed class FrrRouter : InteropRouter
                 c.AppendLine($"  neighbor {s.SpeakerAddress} activate");
             c.AppendLine(" exit-address-family");
         }
-        _frr = await FrrPeer.StartAsync(tor, c.ToString());
+        return FrrPeer.StartAsync(tor, c.ToString());
     }
 
-    public override bool HasRoute(string prefix, string nextHop) => Frr.Route(prefix).Contains($"\"ip\":\"{nextHop}\"");
+    public override bool HasRoute(string prefix, string nextHop) => Peer.Route(prefix).Contains($"\"ip\":\"{nextHop}\"");
 
-    public override bool? HasLinkLocalNextHop(string prefix) => Frr.Route(prefix).Contains("\"scope\":\"link-local\"");
+    public override bool? HasLinkLocalNextHop(string prefix) => Peer.Route(prefix).Contains("\"scope\":\"link-local\"");
 
-    public override string Route(string prefix) => Frr.Route(prefix);
+    public override string Route(string prefix) => Peer.Route(prefix);
 
-    public override bool IsEstablished(InteropSession session) => Frr.IsEstablished(session.SpeakerAddress);
+    public override bool IsEstablished(InteropSession session) => Peer.IsEstablished(session.SpeakerAddress);
 
-    public override string Describe() => Frr.Describe();
+    public override string Describe() => Peer.Describe();
 }

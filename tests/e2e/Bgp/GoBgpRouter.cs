@@ -5,14 +5,9 @@ using L3Net.Testing.Peers;
 namespace L3Net.Tests.E2e.Bgp;
 
 /// <summary>GoBGP 3 as the interop router: one neighbour per session, its prefixes added through the API.</summary>
-public sealed class GoBgpRouter : InteropRouter
+public sealed class GoBgpRouter() : InteropRouter<GoBgpPeer>("gobgpd")
 {
-    private GoBgpPeer? _gobgp;
-
-    public override string Daemon => "gobgpd";
-    private GoBgpPeer GoBgp => _gobgp ?? throw new InvalidOperationException("gobgpd not started");
-
-    protected override async Task StartAsync(NetnsHost tor)
+    protected override async Task<GoBgpPeer> LaunchAsync(NetnsHost tor)
     {
         var c = new StringBuilder($"""
             [global.config]
@@ -36,19 +31,20 @@ public sealed class GoBgpRouter : InteropRouter
                       afi-safi-name = "{s.Family}-unicast"
 
                 """);
-        _gobgp = await GoBgpPeer.StartAsync(tor, c.ToString());
-        _gobgp.Gobgp("global", "rib", "add", InteropSession.RouterPrefixV4, "-a", "ipv4");
-        _gobgp.Gobgp("global", "rib", "add", InteropSession.RouterPrefixV6, "-a", "ipv6");
+        var gobgp = await GoBgpPeer.StartAsync(tor, c.ToString());
+        gobgp.Gobgp("global", "rib", "add", InteropSession.RouterPrefixV4, "-a", "ipv4");
+        gobgp.Gobgp("global", "rib", "add", InteropSession.RouterPrefixV6, "-a", "ipv6");
+        return gobgp;
     }
 
-    public override bool HasRoute(string prefix, string nextHop) => GoBgp.Route(prefix).Contains($"\"nexthop\":\"{nextHop}\"");
+    public override bool HasRoute(string prefix, string nextHop) => Peer.Route(prefix).Contains($"\"nexthop\":\"{nextHop}\"");
 
     /// <summary>gobgp's JSON shows only the global MP_REACH next hop.</summary>
     public override bool? HasLinkLocalNextHop(string prefix) => null;
 
-    public override string Route(string prefix) => GoBgp.Route(prefix);
+    public override string Route(string prefix) => Peer.Route(prefix);
 
-    public override bool IsEstablished(InteropSession session) => GoBgp.Gobgp("neighbor", session.SpeakerAddress).Contains("BGP state = established");
+    public override bool IsEstablished(InteropSession session) => Peer.Gobgp("neighbor", session.SpeakerAddress).Contains("BGP state = established");
 
-    public override string Describe() => GoBgp.Gobgp("neighbor") + GoBgp.Rib() + GoBgp.Rib("ipv6");
+    public override string Describe() => Peer.Gobgp("neighbor") + Peer.Rib() + Peer.Rib("ipv6");
 }

@@ -79,3 +79,17 @@ public abstract class InteropRouter : IDisposable
         GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>An <see cref="InteropRouter"/> driving one launched daemon of type <typeparamref name="TPeer"/>.</summary>
+public abstract class InteropRouter<TPeer>(string daemon) : InteropRouter where TPeer : class
+{
+    private TPeer? _peer;
+
+    public override string Daemon => daemon;
+    protected TPeer Peer => _peer ?? throw new InvalidOperationException($"{daemon} not started");
+
+    protected override async Task StartAsync(NetnsHost tor) => _peer = await LaunchAsync(tor);
+
+    /// <summary>Starts the daemon configured for every <see cref="InteropSession"/>.</summary>
+    protected abstract Task<TPeer> LaunchAsync(NetnsHost tor);
+}
