@@ -47,7 +47,8 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
         var timers = Task.Run(() => TimerLoopAsync(ct), CancellationToken.None);
         try
         {
-            Send(OurOpen().Encode());
+            // Written before reading, so that our OPEN always precedes a NOTIFICATION about theirs.
+            await WriteAsync(OurOpen().Encode(), ct);
             await ReadLoopAsync(ct);
         }
         catch (BgpProtocolException e)

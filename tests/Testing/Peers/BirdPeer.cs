@@ -28,15 +28,18 @@ public sealed class BirdPeer
     {
         Requires.Command("bird");
         var dir = Directory.CreateTempSubdirectory($"l3t-bird-{host.Name}-").FullName;
-        File.WriteAllText(Path.Combine(dir, "bird.conf"), "log stderr all;\n" + config);
+        WriteConfig(dir, config);
         var peer = new BirdPeer(host, dir, null!, ready ?? TimeSpan.FromSeconds(10));
         peer.Process = peer.Launch();
         await peer.WaitReadyAsync();
         return peer;
     }
 
-    private BackgroundProcess Launch()
-        => _host.Start("bird", ["-f", "-c", Path.Combine(_dir, "bird.conf"), "-s", Socket]);
+    private static void WriteConfig(string dir, string config)
+        => File.WriteAllText(Path.Combine(dir, "bird.conf"), "log stderr all;\n" + config);
+
+    private BackgroundProcess Launch(params string[] extra)
+        => _host.Start("bird", ["-f", "-c", Path.Combine(_dir, "bird.conf"), "-s", Socket, .. extra]);
 
     private async Task WaitReadyAsync()
         => await Eventually.AssertAsync(() => Birdc("show", "status").Contains("Daemon is up"), _ready,
@@ -46,7 +49,16 @@ public sealed class BirdPeer
     public async Task RestartAsync()
     {
         Process.KillHard();
-        Process = Launch();
+        await RelaunchAsync();
+    }
+
+    /// <summary>Starts BIRD again after a kill, optionally with a new <paramref name="config"/> and extra arguments
+    /// (<c>-R</c>: graceful restart recovery, RFC 4724 restarting speaker).</summary>
+    public async Task RelaunchAsync(string? config = null, params string[] args)
+    {
+        if (config is not null)
+            WriteConfig(_dir, config);
+        Process = Launch(args);
         await WaitReadyAsync();
     }
 

@@ -30,4 +30,7 @@ public sealed class GoBgpPeer
     public string Gobgp(params string[] args) => _host.Exec("gobgp", ["-u", "127.0.0.1", "-p", "50051", .. args]).Stdout;
 
     public string Rib(string family = "ipv4") => Gobgp("global", "rib", "-a", family);
+
+    /// <summary>The RIB entry for one prefix as JSON (next hop and AS path included).</summary>
+    public string Route(string prefix) => Gobgp("global", "rib", "-a", prefix.Contains(':') ? "ipv6" : "ipv4", prefix, "-j");
 }

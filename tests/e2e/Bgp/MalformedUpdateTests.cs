@@ -27,12 +27,9 @@ public sealed class MalformedUpdateTests
     [Fact]
     public async Task Treat_as_withdraw_keeps_the_session_and_a_bad_well_known_attribute_resets_it()
     {
-        using var net = new TestNetwork();
-        var peerHost = net.AddHost("peer");
-        var node = net.AddHost("node");
-        net.Link(peerHost, "10.0.0.1/30", node, "10.0.0.2/30");
-        using var raw = new RawPeer(peerHost, "10.0.0.1");
-        await using var speaker = await SpeakerFixture.StartAsync(node, 65002, "10.0.0.2",
+        using var fabric = new PeeringFabric();
+        using var raw = new RawPeer(fabric.Tor, "10.0.0.1");
+        await using var speaker = await SpeakerFixture.StartAsync(fabric.Node, 65002, "10.0.0.2",
             [new PeerConfig { Address = IPAddress.Parse("10.0.0.1"), RemoteAs = 65001 }]);
         await raw.HandshakeAsync(65001, "10.0.0.1");
         await speaker.WaitEstablishedAsync();

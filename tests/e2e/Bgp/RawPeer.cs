@@ -20,17 +20,20 @@ internal sealed class RawPeer : IDisposable
         _listener.Listen(1);
     }
 
-    /// <summary>Accepts the speaker's connection and completes OPEN/KEEPALIVE as AS <paramref name="asn"/>.</summary>
-    public async Task HandshakeAsync(uint asn, string routerId)
+    /// <summary>Accepts the speaker's connection and completes OPEN/KEEPALIVE as AS <paramref name="asn"/> (our OPEN
+    /// changed by <paramref name="tweak"/>); returns the speaker's OPEN.</summary>
+    public async Task<OpenMessage> HandshakeAsync(uint asn, string routerId, Func<OpenMessage, OpenMessage>? tweak = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         _socket = await _listener.AcceptAsync(timeout.Token);
         var id = IPAddress.Parse(routerId).GetAddressBytes();
-        Send(new OpenMessage { MyAs = asn, HoldTime = 90, BgpId = (uint)(id[0] << 24 | id[1] << 16 | id[2] << 8 | id[3]), FourOctetAs = true, Families = [Afi.IPv4] }.Encode());
+        var open = new OpenMessage { MyAs = asn, HoldTime = 90, BgpId = (uint)(id[0] << 24 | id[1] << 16 | id[2] << 8 | id[3]), FourOctetAs = true, Families = [Afi.IPv4] };
+        Send((tweak is null ? open : tweak(open)).Encode());
         Send(MessageFrame.Keepalive());
-        var (type, _) = Receive();
+        var (type, body) = Receive();
         if (type != MessageType.Open)
             throw new InvalidOperationException($"expected OPEN, got {type}");
+        return OpenMessage.Decode(body);
     }
 
     public void Send(byte[] message) => _socket!.Send(message);

@@ -19,6 +19,7 @@ internal static class SpeakerFixture
             ConnectRetryTime = TimeSpan.FromSeconds(1),
             HoldTime = TimeSpan.FromSeconds(9),
             SocketFactory = NetnsSockets.Factory(host),
+            LinkLocalLookup = (local, peer) => NetnsSockets.RunIn(host.NetnsPath, () => OnLink.LinkLocalFor(local, peer)),
             Log = line => Console.WriteLine($"[speaker {host.Name}] {line}"),
         };
         var speaker = new BgpSpeaker(tweak is null ? options : tweak(options));
