@@ -165,6 +165,9 @@ internal sealed class RibEngine(bool multipath)
 
     private static bool SameHops(IPAddress[]? a, IPAddress[]? b) => a is null ? b is null : b is not null && a.SequenceEqual(b);
 
+    /// <summary>The attributes of the Loc-RIB winner for <paramref name="prefix"/>, as received; null when there is none.</summary>
+    public PathAttributes? Best(Prefix prefix) => _locRib.TryGetValue(prefix, out var s) ? s.Attributes : null;
+
     /// <summary>The Loc-RIB as (prefix, next hops) pairs, learned routes only: for status and tests.</summary>
     public List<(IPNetwork Prefix, IReadOnlyList<IPAddress> NextHops)> Snapshot()
         => _locRib.Where(kv => !kv.Value.Source.IsLocal).Select(kv => (kv.Key.ToNetwork(), NextHops(kv.Value))).ToList();
