@@ -24,7 +24,7 @@ internal static class FullFeedBench
     private static readonly TimeSpan IdleFor = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(10);
 
-    private sealed record Result(string Receiver, double Seconds, double CpuSeconds, long RssBytes, long Routes, string? Error);
+    private sealed record Result(string Receiver, double Seconds, double CpuSeconds, long RssBytes, long Routes, double SenderCpu, string? Error);
 
     /// <summary><c>bgp-fullfeed [--routes N] [--only l3net|bird|frr|gobgp]...</c></summary>
     public static async Task<int> RunAsync(string[] args)
@@ -61,16 +61,16 @@ internal static class FullFeedBench
             }
         }
         Console.WriteLine();
-        Console.WriteLine("| receiver | Established → Loc-RIB complete | CPU s | RSS growth | bytes/prefix |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine("| receiver | Established → Loc-RIB complete | receiver CPU s | RSS growth | bytes/prefix | sender CPU s |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var r in results)
             Console.WriteLine(Row(r));
         return results.All(r => r.Error is null) ? 0 : 1;
     }
 
     private static string Row(Result r) => r.Error is not null
-        ? $"| {r.Receiver} | failed: {r.Error} | | | |"
-        : $"| {r.Receiver} | {r.Seconds:0.00} s | {r.CpuSeconds:0.00} | {r.RssBytes / 1048576.0:0} MiB | {(double)r.RssBytes / r.Routes:0} |";
+        ? $"| {r.Receiver} | failed: {r.Error} | | | | |"
+        : $"| {r.Receiver} | {r.Seconds:0.00} s | {r.CpuSeconds:0.00} | {r.RssBytes / 1048576.0:0} MiB | {(double)r.RssBytes / r.Routes:0} | {r.SenderCpu:0.00} |";
 
     private static async Task<Result> MeasureAsync(FeedReceiver receiver, NetnsHost senderHost, NetnsHost receiverHost, string senderConfig, int routes)
     {
@@ -87,6 +87,7 @@ internal static class FullFeedBench
             await Task.Delay(TimeSpan.FromSeconds(1)); // let the receiver settle after start-up before the baseline
             var baseCpu = ProcStat.CpuTicks(pid);
             var baseRss = ProcStat.RssBytes(pid);
+            var senderTicks = ProcStat.CpuTicks(sender.Process.Pid);
             sender.Birdc("enable", "feed");
             var clock = Stopwatch.StartNew();
             TimeSpan? established = null, complete = null;
@@ -116,11 +117,12 @@ internal static class FullFeedBench
             var end = complete.Value > lastBusy ? complete.Value : lastBusy;
             var cpu = (ProcStat.CpuTicks(pid) - baseCpu) / ProcStat.TicksPerSecond;
             var rss = ProcStat.RssBytes(pid) - baseRss;
-            return new Result(receiver.Name, (end - established!.Value).TotalSeconds, cpu, rss, routes, null);
+            var senderCpu = (ProcStat.CpuTicks(sender.Process.Pid) - senderTicks) / ProcStat.TicksPerSecond;
+            return new Result(receiver.Name, (end - established!.Value).TotalSeconds, cpu, rss, routes, senderCpu, null);
         }
         catch (Exception e)
         {
-            return new Result(receiver.Name, 0, 0, 0, routes, e.Message.Split('\n')[0]);
+            return new Result(receiver.Name, 0, 0, 0, routes, 0, e.Message.Split('\n')[0]);
         }
         finally
         {

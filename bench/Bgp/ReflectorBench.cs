@@ -17,7 +17,7 @@ internal static partial class ReflectorBench
 {
     private const string ReflectorAddress = "10.78.0.1", ClientSide = "10.78.0.2";
     private const uint As = 64512;
-    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
 
     /// <summary><c>bgp-rr [--clients N]</c></summary>
     public static async Task<int> RunAsync(string[] args)
@@ -48,6 +48,7 @@ internal static partial class ReflectorBench
             {
                 Console.WriteLine($"failed after {elapsed.TotalSeconds:0.0} s: {up} established, {complete} clients complete");
                 Console.WriteLine(speaker.Output.Length > 2000 ? speaker.Output[^2000..] : speaker.Output);
+                Console.WriteLine(bird.Process.Output.Length > 2000 ? bird.Process.Output[^2000..] : bird.Process.Output);
                 return 1;
             }
             (up, complete) = ClientsState(bird.Birdc("show", "protocols", "all"), clients);
@@ -71,7 +72,9 @@ internal static partial class ReflectorBench
     private static string ClientAddress(int i) => $"10.78.1.{i}";
 
     /// <summary>Per client: a table, a static route 10.200.i.0/24 in it, and a passive iBGP session to the reflector
-    /// sourced from its own address with its own router ID (so ORIGINATOR_ID loop checks see separate routers).</summary>
+    /// sourced from its own address with its own router ID (so ORIGINATOR_ID loop checks see separate routers). BIRD
+    /// locks a neighbor by (address, port) and would run only one protocol per neighbor address, so each names its own
+    /// remote port; being passive, it never connects there (incoming connections are matched without the port).</summary>
     private static string ClientsConfig(int clients)
     {
         var c = new StringBuilder($"router id {ClientSide};\nprotocol device {{}}\n");
@@ -81,7 +84,7 @@ internal static partial class ReflectorBench
                 protocol static s{{i}} { ipv4 { table t{{i}}; }; route 10.200.{{i}}.0/24 blackhole; }
                 protocol bgp c{{i}} {
                   router id {{ClientAddress(i)}};
-                  local {{ClientAddress(i)}} as {{As}}; neighbor {{ReflectorAddress}} as {{As}};
+                  local {{ClientAddress(i)}} as {{As}}; neighbor {{ReflectorAddress}} port {{20000 + i}} as {{As}};
                   passive on; hold time 240;
                   ipv4 { table t{{i}}; import all; export all; };
                 }
