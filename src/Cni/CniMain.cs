@@ -20,8 +20,10 @@ public static class CniMain
         Log? log = null;
         try
         {
+            StartupTrace.Mark("streams open");
             var env = CniEnvironment.Read(getEnv);
             var conf = Parse(stdin, allowEmpty: env.Command == "VERSION");
+            StartupTrace.Mark("config parsed");
             if (env.Command == "VERSION")
             {
                 // VERSION answers even for a version it does not speak: that is how runtimes find out.
@@ -56,6 +58,7 @@ public static class CniMain
     {
         using var buffer = new MemoryStream();
         stdin.CopyTo(buffer);
+        StartupTrace.Mark("stdin read");
         if (buffer.Length == 0)
         {
             if (allowEmpty)

@@ -44,7 +44,9 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     private async Task<CniResult?> AddAsync(CancellationToken ct)
     {
         var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node);
+        StartupTrace.Mark("datastore opened");
         var addresses = await addressing.AssignAsync(ct);
+        StartupTrace.Mark("addresses assigned");
         log.Write($"ADD {env.ContainerId}: assigned {string.Join(", ", addresses)}");
         if (IpamOnly)
             return Results.ForIpam(conf, addresses);
@@ -54,8 +56,10 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         try
         {
             interfaces = PodDataplane.Setup(host, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
+            StartupTrace.Mark("veth set up");
             var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
             await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks), ct);
+            StartupTrace.Mark("endpoint written");
             return Results.ForPod(conf, env, interfaces, addresses);
         }
         catch (Exception e)
@@ -74,9 +78,12 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         if (!IpamOnly)
             PodDataplane.Teardown(env.Netns, env.IfName);
+        StartupTrace.Mark("veth removed");
         var released = await new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct);
+        StartupTrace.Mark("addresses released");
         if (!IpamOnly)
             await Endpoints.DeleteAsync(new ResourceStore(Datastore), Node, env, ct);
+        StartupTrace.Mark("endpoint deleted");
         log.Write($"DEL {env.ContainerId}: released {released} address(es)");
     }
 
