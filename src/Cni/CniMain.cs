@@ -84,7 +84,7 @@ public static class CniMain
             new CniException(CniCodes.TryAgainLater, $"datastore unavailable, try again later: {e.Message}"),
         IpamException => new CniException(CniCodes.IpamFailure, e.Message),
         NetlinkException => new CniException(CniCodes.DataplaneFailure, e.Message),
-        ArgumentException => new CniException(CniCodes.InvalidConfig, e.Message),
+        ArgumentException or FormatException => new CniException(CniCodes.InvalidConfig, e.Message),
         OperationCanceledException => new CniException(CniCodes.TryAgainLater, "timed out, try again later"),
         _ => new CniException(999, $"internal error: {e.Message}", e.GetType().Name),
     };
