@@ -13,6 +13,15 @@ if (args is ["felix", .. var rest])
 if (args is ["ipam", .. var ipamArgs])
     return await L3Net.Bench.Ipam.IpamAssignBench.RunAsync(ipamArgs);
 
+// Whole-system BGP runs (root, namespaces only; see docs/benchmarks.md): a full feed into our speaker, BIRD, FRR and
+// GoBGP; a 200-client route reflector. `bgp-speaker` is the process those runs start for our speaker.
+if (args is ["bgp-fullfeed", .. var feedArgs])
+    return await L3Net.Bench.Bgp.FullFeedBench.RunAsync(feedArgs);
+if (args is ["bgp-rr", .. var rrArgs])
+    return await L3Net.Bench.Bgp.ReflectorBench.RunAsync(rrArgs);
+if (args is ["bgp-speaker", .. var speakerArgs])
+    return await L3Net.Bench.Bgp.SpeakerHost.RunAsync(speakerArgs);
+
 // Micro-benchmarks: `dotnet run -c Release --project bench -- --filter '*'`.
 // Whole-system CNI latency (root): `dotnet run -c Release --project bench -- cni [--pods 200]`.
 if (args.Length > 0 && args[0] == "cni")

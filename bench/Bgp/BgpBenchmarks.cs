@@ -10,7 +10,9 @@ namespace L3Net.Bench.Bgp;
 /// The receive hot path on a realistic full-table stream: 1,000,000 IPv4 prefixes (/24 and /22 mixed) spread over
 /// 500 distinct attribute sets, packed into 4096-byte UPDATEs as a router sends them. Decode = framing + UPDATE
 /// decode with interning; Insert = the same plus Adj-RIB-In + Loc-RIB best path (one peer, no export).
-/// Prefixes per second = 1,000,000 / mean time per operation.
+/// Prefixes per second = 1,000,000 / mean time per operation. Decode runs a session's decoder that has seen the
+/// stream once (the steady state: every attribute set already interned), so its allocation column is the per-UPDATE
+/// figure; Insert starts from an empty RIB each time and drains the Loc-RIB change stream as the node daemon does.
 /// </summary>
 [MemoryDiagnoser]
 public class BgpBenchmarks
@@ -18,6 +20,8 @@ public class BgpBenchmarks
     public const int Prefixes = 1_000_000;
     private byte[] _stream = [];
     private int _messages;
+    private UpdateDecoder _warm = null!;
+    private readonly ParsedUpdate _parsed = new();
 
     [GlobalSetup]
     public void Setup()
@@ -45,19 +49,21 @@ public class BgpBenchmarks
             }
         }
         _stream = [.. output];
+        _warm = new UpdateDecoder(new DecodeContext(true, false));
+        Console.WriteLine($"// {Prefixes} prefixes in {_messages} UPDATEs, {_stream.Length} bytes; decoded {DecodeWith(_warm)}");
     }
 
     [Benchmark]
-    public int Decode()
+    public int Decode() => DecodeWith(_warm);
+
+    private int DecodeWith(UpdateDecoder decoder)
     {
-        var decoder = new UpdateDecoder(new DecodeContext(true, false));
-        var parsed = new ParsedUpdate();
         var seq = new ReadOnlySequence<byte>(_stream);
         var count = 0;
         while (MessageFrame.TryRead(ref seq, MessageFrame.MaxLength, out _, out var body))
         {
-            decoder.Decode(body.FirstSpan, parsed);
-            count += parsed.Announced.Count;
+            decoder.Decode(body.FirstSpan, _parsed);
+            count += _parsed.Announced.Count;
         }
         return count;
     }
@@ -66,21 +72,21 @@ public class BgpBenchmarks
     public int DecodeAndInsert()
     {
         var decoder = new UpdateDecoder(new DecodeContext(true, false));
-        var parsed = new ParsedUpdate();
+        var parsed = _parsed;
         var rib = new RibEngine(multipath: false);
         var source = new RibSource(IPAddress.Parse("10.0.0.1"), 65001, ibgp: false, routeReflectorClient: false);
         rib.AddSource(source);
         var seq = new ReadOnlySequence<byte>(_stream);
+        var changes = 0;
         while (MessageFrame.TryRead(ref seq, MessageFrame.MaxLength, out _, out var body))
         {
             decoder.Decode(body.FirstSpan, parsed);
             foreach (var p in parsed.Announced)
                 rib.Announce(source, p, parsed.Attributes!);
             rib.Commit();
+            while (rib.Changes.TryRead(out _))
+                changes++;
         }
-        return rib.LocRibCount;
+        return changes;
     }
-
-    /// <summary>UPDATE messages in the stream (to turn bytes per operation into bytes per UPDATE).</summary>
-    public int Messages => _messages;
 }

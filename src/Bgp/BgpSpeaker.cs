@@ -22,12 +22,13 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Task _accept = Task.CompletedTask;
+    private volatile bool _originatedKnown;
 
     public BgpSpeaker(SpeakerOptions options)
     {
         if (options.RouterId.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException("the router ID must be an IPv4 address", nameof(options));
-        _ctx = new SpeakerContext(options);
+        _ctx = new SpeakerContext(options) { RestartProgress = CheckRestartDone };
         _local = RibSource.Local(options.RouterId, options.LocalAs);
         lock (_ctx.Rib.Lock)
             _ctx.Rib.AddSource(_local);
@@ -59,8 +60,19 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
     }
 
+    /// <summary>The Loc-RIB route for <paramref name="prefix"/> with its attributes as received (ORIGINATOR_ID,
+    /// CLUSTER_LIST, AS_PATH...): for status and tests. Null when there is none.</summary>
+    public PathAttributes? Route(IPNetwork prefix)
+    {
+        lock (_ctx.Rib.Lock)
+            return _ctx.Rib.Best(Prefix.FromNetwork(prefix));
+    }
+
     public Task StartAsync(CancellationToken ct = default)
     {
+        if (_ctx.Restarting)
+            _ = Task.Delay(_ctx.Options.SelectionDeferralTime, _stop.Token).ContinueWith(
+                t => { if (!t.IsCanceled) _ctx.ReleaseUpdates("selection deferral timer expired"); }, TaskScheduler.Default);
         if (_ctx.Options.ListenPort >= 0)
         {
             _listener = CreateListener();
@@ -68,7 +80,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
         lock (_peers)
             foreach (var peer in _peers.Values)
-                peer.Start();
+                if (_listener is null || peer.Config.Password is null || TrySetListenerKey(peer))
+                    peer.Start(); // keys of peers configured before the listener existed go on it now
         return Task.CompletedTask;
     }
 
@@ -142,18 +155,35 @@ public sealed class BgpSpeaker : IAsyncDisposable
                     continue;
                 var peer = new Peer(config, _ctx);
                 _peers[key] = peer;
-                if (_listener is not null && config.Password is not null)
-                    SocketSetup.SetMd5(_listener, config.Address, config.Password);
+                if (_listener is not null && config.Password is not null && !TrySetListenerKey(peer))
+                    continue;
                 if (_listener is not null || _ctx.Options.ListenPort < 0)
                     peer.Start();
             }
         }
+        CheckRestartDone();
         foreach (var peer in stopped)
         {
             var stillWanted = wanted.ContainsKey((peer.Config.Address, peer.Config.Port));
             if (_listener is not null && peer.Config.Password is not null && !stillWanted)
                 SocketSetup.SetMd5(_listener, peer.Config.Address, null);
             _ = peer.StopAsync(stillWanted ? BgpSubcode.OtherConfigurationChange : BgpSubcode.PeerDeconfigured);
+        }
+    }
+
+    /// <summary>RFC 2385 on the listening socket too, or the kernel drops the peer's signed SYNs. Fails closed: when the
+    /// kernel refuses the key the neighbour is disabled, so an unsigned connection from its address is never served.</summary>
+    private bool TrySetListenerKey(Peer peer)
+    {
+        try
+        {
+            SocketSetup.SetMd5(_listener!, peer.Config.Address, peer.Config.Password);
+            return true;
+        }
+        catch (Md5KeyException e)
+        {
+            peer.Disable(e.Message);
+            return false;
         }
     }
 
@@ -169,6 +199,20 @@ public sealed class BgpSpeaker : IAsyncDisposable
                 _ctx.Rib.Announce(_local, prefix, Originated);
             _ctx.Rib.Commit();
         }
+        _originatedKnown = true;
+        CheckRestartDone();
+    }
+
+    /// <summary>RFC 4724 4.1: a restarting speaker sends its routes once it knows what it owns and every peer has sent
+    /// its End-of-RIB (the selection deferral timer, started in <see cref="StartAsync"/>, bounds the wait).</summary>
+    private void CheckRestartDone()
+    {
+        if (!_ctx.Restarting || !_originatedKnown)
+            return;
+        lock (_peers)
+            if (!_peers.Values.All(p => p.RestartSettled))
+                return;
+        _ctx.ReleaseUpdates("End-of-RIB received from every peer");
     }
 
     public async ValueTask DisposeAsync()

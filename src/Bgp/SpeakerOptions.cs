@@ -26,6 +26,12 @@ public sealed record SpeakerOptions
     public bool Multipath { get; init; }
     /// <summary>Creates the TCP sockets (listen and connect). Lets a caller place them in a network namespace.</summary>
     public Func<AddressFamily, Socket>? SocketFactory { get; init; }
+    /// <summary>Our link-local address to send with the IPv6 next hop of a session (local address, peer address), or
+    /// null; the default reads the interfaces of the process's namespace (<see cref="OnLink.LinkLocalFor"/>).</summary>
+    public Func<IPAddress, IPAddress, IPAddress?> LinkLocalLookup { get; init; } = OnLink.LinkLocalFor;
+    /// <summary>Restarting only (RFC 4724 4.1): how long to hold back our UPDATEs and End-of-RIB waiting for every peer's
+    /// End-of-RIB (and for the first <see cref="BgpSpeaker.SetOriginated"/>).</summary>
+    public TimeSpan SelectionDeferralTime { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Receives one line per session event (state changes, errors, RFC 7606 treat-as-withdraw).</summary>
     public Action<string>? Log { get; init; }
 }

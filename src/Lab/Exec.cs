@@ -23,18 +23,7 @@ public static class Exec
     public static async Task<ExecResult> RunAsync(string file, IEnumerable<string> args, string? stdin = null,
         IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-            psi.Environment[k] = v;
-        using var p = Process.Start(psi) ?? throw new LabException($"could not start {file}");
+        using var p = Process.Start(StartInfo(file, args, env)) ?? throw new LabException($"could not start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         if (stdin is not null)
@@ -53,6 +42,23 @@ public static class Exec
             throw new LabException($"{file} {string.Join(' ', args)} did not finish within {(timeout ?? DefaultTimeout).TotalSeconds} s");
         }
         return new ExecResult(p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>All three streams redirected, arguments as a list (never a shell), extra environment on top.</summary>
+    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
+        return psi;
     }
 
     public static ExecResult Run(string file, params string[] args) => RunAsync(file, args).GetAwaiter().GetResult();

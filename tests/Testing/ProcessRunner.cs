@@ -30,22 +30,6 @@ public static class ProcessRunner
         return dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
     }
 
-    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-            psi.Environment[k] = v;
-        return psi;
-    }
-
     /// <summary>The lab's runner (<see cref="L3Net.Lab.Exec"/>), with the tests' longer default deadline.</summary>
     public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, string? stdin = null,
         IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null)
@@ -68,7 +52,7 @@ public sealed class BackgroundProcess : IDisposable
 
     public BackgroundProcess(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
     {
-        _process = Process.Start(ProcessRunner.StartInfo(file, args, env))
+        _process = Process.Start(L3Net.Lab.Exec.StartInfo(file, args, env))
             ?? throw new InvalidOperationException($"could not start {file}");
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);

@@ -8,6 +8,11 @@ namespace L3Net.Bgp.Fsm;
 internal sealed partial class Peer
 {
     private int _staleGeneration;
+    private volatile bool _restartSettled;
+
+    /// <summary>For our own restart (RFC 4724 4.1): this peer sent its End-of-RIB, or will not send one we should wait
+    /// for (no graceful restart capability, or restarting itself), or can never come up.</summary>
+    public bool RestartSettled => _restartSettled || _disabled is not null;
 
     public void OnEstablished(Session session)
     {
@@ -18,6 +23,7 @@ internal sealed partial class Peer
         }
         SetState(BgpState.Established);
         var open = session.RemoteOpen!;
+        var linkLocal = session.Families.Contains(Afi.IPv6) ? _ctx.Options.LinkLocalLookup(session.LocalAddress, Config.Address) : null;
         lock (_ctx.Rib.Lock)
         {
             _source.RouterId = open.BgpId;
@@ -28,17 +34,23 @@ internal sealed partial class Peer
             }
             if (_source.Stale is not null)
             {
-                if (open.GracefulRestart is null)
-                    _ctx.Rib.SweepStale(_source); // the peer lost its forwarding state: stale routes go now
+                // RFC 4724 4.2: keep the stale routes only if the peer kept its forwarding state for the family.
+                if (open.GracefulRestart is { } gr && gr.Families.Any(f => session.Families.Contains(f.Afi) && f.ForwardingPreserved))
+                    ScheduleStaleSweep(gr.RestartTime);
                 else
-                    ScheduleStaleSweep(open.GracefulRestart.RestartTime);
+                    _ctx.Rib.SweepStale(_source);
             }
-            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop);
+            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop, linkLocal);
             var member = new RibMember(_source, _ctx.Group(key), session.Families,
                 Config.ExportFilter?.Select(Prefix.FromNetwork).ToList(), session.SignalOutput);
             session.Member = member;
             _ctx.Rib.AddMember(member);
             _ctx.Rib.Commit();
+        }
+        if (open.GracefulRestart is not { Restarting: false })
+        {
+            _restartSettled = true;
+            _ctx.NotifyRestartProgress();
         }
     }
 
@@ -113,6 +125,8 @@ internal sealed partial class Peer
             _ctx.Rib.SweepStale(_source, afi);
             if (_source.Stale is { Count: 0 })
                 _source.Stale = null;
+            _restartSettled = true;
+            _ctx.NotifyRestartProgress();
         }
         if (Config.MaxPrefixes is { } max && _source.AdjRibIn.Count > max)
         {

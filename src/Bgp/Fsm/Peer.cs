@@ -25,6 +25,7 @@ internal sealed partial class Peer
     private DateTimeOffset _since = DateTimeOffset.UtcNow;
     private string? _info;
     private bool _idleHold;
+    private volatile string? _disabled;
 
     public Peer(PeerConfig config, SpeakerContext ctx)
     {
@@ -37,7 +38,20 @@ internal sealed partial class Peer
     public PeerConfig Config { get; }
     public bool Ibgp => Config.RemoteAs == _ctx.LocalAs;
 
-    public void Start() => _loop = Task.Run(RunAsync);
+    public void Start()
+    {
+        if (_disabled is null)
+            _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Keeps the neighbour down for good (its configuration cannot be honoured, e.g. the kernel refused its MD5
+    /// key): no connection out, every connection in closed. A new configuration makes a new <see cref="Peer"/>.</summary>
+    public void Disable(string reason)
+    {
+        _disabled = reason;
+        _ctx.Log($"peer {Config.Address}: disabled: {reason}");
+        SetState(BgpState.Idle, reason);
+    }
 
     public PeerState Snapshot()
     {
@@ -95,6 +109,11 @@ internal sealed partial class Peer
             {
                 break;
             }
+            catch (Md5KeyException e)
+            {
+                Disable(e.Message);
+                break;
+            }
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException)
             {
                 _failures++;
@@ -142,7 +161,7 @@ internal sealed partial class Peer
     /// <summary>A connection from this neighbour arrived at the listener.</summary>
     public void Offer(Socket socket)
     {
-        if (_stop.IsCancellationRequested)
+        if (_stop.IsCancellationRequested || _disabled is not null)
         {
             socket.Dispose();
             return;

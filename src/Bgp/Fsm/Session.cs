@@ -176,7 +176,14 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
         FourOctetAs = open.FourOctetAs;
         // RFC 4760: a peer without multiprotocol capabilities speaks IPv4 unicast only.
         var theirs = open.Families.Count == 0 ? [Afi.IPv4] : open.Families;
-        Families = theirs.Contains(SessionFamily) ? [SessionFamily] : [];
+        if (!theirs.Contains(SessionFamily))
+        {
+            // RFC 5492 3: refuse with Unsupported Capability, naming the capability we needed (our MP capability).
+            var afi = (ushort)SessionFamily;
+            throw new BgpProtocolException(BgpError.OpenMessage, BgpSubcode.UnsupportedCapability, $"peer does not offer {SessionFamily} unicast",
+                [CapabilityCode.Multiprotocol, 4, (byte)(afi >> 8), (byte)afi, 0, 1]);
+        }
+        Families = [SessionFamily];
         _holdSeconds = Math.Min((int)ctx.Options.HoldTime.TotalSeconds, open.HoldTime);
         _keepaliveSeconds = _holdSeconds / 3;
         _decoder = new UpdateDecoder(new DecodeContext(FourOctetAs, config.RemoteAs == ctx.LocalAs));
@@ -194,7 +201,7 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
         RouteRefresh = true,
         FourOctetAs = true,
         GracefulRestart = ctx.Options.GracefulRestartTime is { } gr
-            ? new GracefulRestartCapability(ctx.Options.Restarting, (ushort)Math.Min(gr.TotalSeconds, 4095), [(SessionFamily, ctx.Options.Restarting)])
+            ? new GracefulRestartCapability(ctx.Restarting, (ushort)Math.Min(gr.TotalSeconds, 4095), [(SessionFamily, ctx.Options.Restarting)])
             : null,
     };
 
@@ -219,7 +226,9 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                     await WriteAsync(message, ct);
                     continue;
                 }
-                if (_outSignal.Reader.TryRead(out _) && Member is { } member)
+                // A restarting speaker holds its UPDATEs and End-of-RIB back (see SpeakerContext.UpdatesReleased).
+                var released = ctx.UpdatesReleased.IsCompleted;
+                if (released && _outSignal.Reader.TryRead(out _) && Member is { } member)
                 {
                     OutBatch batch;
                     lock (ctx.Rib.Lock)
@@ -227,7 +236,8 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                     await WriteBatchAsync(batch, buffer, ct);
                     continue;
                 }
-                await Task.WhenAny(_control.Reader.WaitToReadAsync(ct).AsTask(), _outSignal.Reader.WaitToReadAsync(ct).AsTask());
+                await Task.WhenAny(_control.Reader.WaitToReadAsync(ct).AsTask(),
+                    released ? _outSignal.Reader.WaitToReadAsync(ct).AsTask() : ctx.UpdatesReleased);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)

@@ -14,11 +14,13 @@ internal static class SocketSetup
     private const int IpProtoTcp = 6, TcpMd5Sig = 14, IpProtoIp = 0, IpMinTtl = 21, IpProtoIpv6 = 41, Ipv6MinHopCount = 73;
     private const int Md5StructSize = 216, Md5KeyMax = 80;
 
+    /// <summary>Installs (or with a null password removes) the key for <paramref name="peer"/>; throws
+    /// <see cref="Md5KeyException"/> when a key cannot be installed, so the caller never goes on unsigned.</summary>
     public static void SetMd5(Socket socket, IPAddress peer, string? password)
     {
         var key = password is null ? [] : System.Text.Encoding.UTF8.GetBytes(password);
         if (key.Length > Md5KeyMax)
-            throw new ArgumentException($"TCP MD5 key longer than {Md5KeyMax} bytes");
+            throw new Md5KeyException($"TCP MD5 key for {peer} is longer than {Md5KeyMax} bytes");
         var s = new byte[Md5StructSize];
         var v6Socket = socket.AddressFamily == AddressFamily.InterNetworkV6;
         var address = v6Socket ? (peer.AddressFamily == AddressFamily.InterNetwork ? peer.MapToIPv6() : peer) : peer.MapToIPv4();
@@ -42,6 +44,10 @@ internal static class SocketSetup
         {
             _ = e; // removing a key that was never set
         }
+        catch (SocketException e)
+        {
+            throw new Md5KeyException($"the kernel refused the TCP MD5 key for {peer}: {e.Message}");
+        }
     }
 
     /// <summary>GTSM: send with TTL 255 and drop segments that crossed more than <paramref name="hops"/> - 1 routers.</summary>
@@ -61,3 +67,6 @@ internal static class SocketSetup
 
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }
+
+/// <summary>A TCP MD5 key that could not be installed: the neighbour stays down rather than run unsigned.</summary>
+internal sealed class Md5KeyException(string message) : Exception(message);

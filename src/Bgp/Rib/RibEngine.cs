@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using L3Net.Bgp.Wire;
 
@@ -8,13 +9,16 @@ namespace L3Net.Bgp.Rib;
 /// Adj-RIBs-In (held by the sources), the Loc-RIB and the Adj-RIBs-Out of every Established session, guarded by one
 /// lock. Changes mark prefixes dirty; <see cref="Commit"/> runs the decision process once per dirty prefix, emits
 /// Loc-RIB changes for learned routes and queues exports. Sessions call it after each batch of received messages, so
-/// a burst of UPDATEs costs one decision per prefix, not per message.
+/// a burst of UPDATEs costs one decision per prefix, not per message. The dirty set is a list: a prefix changed twice
+/// in one batch is decided twice, the second time a no-op, which is cheaper than hashing every change into a set.
 /// </summary>
 internal sealed class RibEngine(bool multipath)
 {
     private readonly List<RibSource> _sources = [];
     private readonly Dictionary<Prefix, Selected> _locRib = [];
-    private readonly HashSet<Prefix> _dirty = [];
+    private readonly List<Prefix> _dirty = [];
+    /// <summary>One shared next-hop list per next hop, so a Loc-RIB change does not allocate its own.</summary>
+    private readonly Dictionary<IPAddress, IReadOnlyList<IPAddress>> _singleHops = [];
     private readonly List<RibMember> _members = [];
     private readonly Channel<LocRibChange> _changes = Channel.CreateUnbounded<LocRibChange>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -31,7 +35,7 @@ internal sealed class RibEngine(bool multipath)
 
     public void RemoveSource(RibSource source)
     {
-        _dirty.UnionWith(source.AdjRibIn.Keys);
+        _dirty.AddRange(source.AdjRibIn.Keys);
         source.AdjRibIn.Clear();
         source.Stale = null;
         _sources.Remove(source);
@@ -88,7 +92,7 @@ internal sealed class RibEngine(bool multipath)
     {
         if (_dirty.Count == 0)
             return;
-        foreach (var prefix in _dirty)
+        foreach (var prefix in CollectionsMarshal.AsSpan(_dirty))
             Decide(prefix);
         _dirty.Clear();
         foreach (var member in _members)
@@ -106,22 +110,23 @@ internal sealed class RibEngine(bool multipath)
                 if (best is null || BestPath.Compare(c, best.Value) < 0)
                     best = c;
             }
-        var had = _locRib.TryGetValue(prefix, out var old);
         if (best is not { } winner)
         {
-            if (!had)
+            if (!_locRib.Remove(prefix, out var gone))
                 return;
-            _locRib.Remove(prefix);
-            if (!old.Source.IsLocal)
+            if (!gone.Source.IsLocal)
                 _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), []));
         }
         else
         {
+            // One hash lookup for both the comparison with the old winner and the store.
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_locRib, prefix, out var had);
+            var old = slot;
             var selected = new Selected(winner.Source, winner.Attributes, multipath ? Multipath(prefix, winner) : null);
             if (had && ReferenceEquals(old.Source, selected.Source) && ReferenceEquals(old.Attributes, selected.Attributes)
                 && SameHops(old.Multipath, selected.Multipath))
                 return;
-            _locRib[prefix] = selected;
+            slot = selected;
             if (!selected.Source.IsLocal || (had && !old.Source.IsLocal))
                 _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), NextHops(selected)));
         }
@@ -141,10 +146,27 @@ internal sealed class RibEngine(bool multipath)
         return hops.Count > 1 ? [.. hops.Order(AddressOrder.Instance)] : null;
     }
 
-    private static IReadOnlyList<IPAddress> NextHops(Selected s)
-        => s.Source.IsLocal ? [] : s.Multipath ?? (s.Attributes.NextHop is { } nh ? [nh] : []);
+    private IReadOnlyList<IPAddress> NextHops(Selected s)
+    {
+        if (s.Source.IsLocal)
+            return [];
+        if (s.Multipath is { } hops)
+            return hops;
+        if (s.Attributes.NextHop is not { } nh)
+            return [];
+        if (!_singleHops.TryGetValue(nh, out var list))
+        {
+            if (_singleHops.Count >= 4096)
+                _singleHops.Clear(); // next hops are a handful per peer; this only bounds a pathological table
+            _singleHops[nh] = list = [nh];
+        }
+        return list;
+    }
 
     private static bool SameHops(IPAddress[]? a, IPAddress[]? b) => a is null ? b is null : b is not null && a.SequenceEqual(b);
+
+    /// <summary>The attributes of the Loc-RIB winner for <paramref name="prefix"/>, as received; null when there is none.</summary>
+    public PathAttributes? Best(Prefix prefix) => _locRib.TryGetValue(prefix, out var s) ? s.Attributes : null;
 
     /// <summary>The Loc-RIB as (prefix, next hops) pairs, learned routes only: for status and tests.</summary>
     public List<(IPNetwork Prefix, IReadOnlyList<IPAddress> NextHops)> Snapshot()

@@ -4,8 +4,10 @@ using L3Net.Bgp.Wire;
 
 namespace L3Net.Bgp.Rib;
 
-/// <summary>What makes two sessions' exports identical: sessions with equal keys share one <see cref="UpdateGroup"/>.</summary>
-internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddress, bool RouteReflectorClient, bool KeepOriginalNextHop);
+/// <summary>What makes two sessions' exports identical: sessions with equal keys share one <see cref="UpdateGroup"/>.
+/// <c>LinkLocalAddress</c> goes with our IPv6 next hop when the peer is on-link (RFC 2545).</summary>
+internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddress, bool RouteReflectorClient, bool KeepOriginalNextHop,
+    IPAddress? LinkLocalAddress = null);
 
 /// <summary>
 /// The export policy for every session with the same <see cref="ExportKey"/>: which Loc-RIB routes go out and with
@@ -48,14 +50,19 @@ internal sealed class UpdateGroup(ExportKey key, uint localAs, uint? clusterId)
             {
                 AsPath = a.AsPath.Prepend(localAs),
                 NextHop = keepNextHop ? a.NextHop : Key.LocalAddress,
-                LinkLocalNextHop = null,
+                LinkLocalNextHop = keepNextHop ? null : Key.LinkLocalAddress,
                 LocalPref = null,
                 Med = source.IsLocal ? a.Med : null, // a MED learned from one AS is not passed to another
                 OriginatorId = null,
                 ClusterList = default,
             };
         if (source.IsLocal)
-            return a with { NextHop = keepNextHop ? a.NextHop : Key.LocalAddress, LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref };
+            return a with
+            {
+                NextHop = keepNextHop ? a.NextHop : Key.LocalAddress,
+                LinkLocalNextHop = keepNextHop ? null : Key.LinkLocalAddress,
+                LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,
+            };
         return a with
         {
             LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,

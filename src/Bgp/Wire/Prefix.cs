@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace L3Net.Bgp.Wire;
 
@@ -13,8 +14,10 @@ public enum Afi : ushort
 
 /// <summary>
 /// An IP prefix as the RIB keys it: the address bits left-aligned in 128 bits for both families, so IPv4 and IPv6
-/// share one code path and one 24-byte value type. No allocation to decode, hash or compare.
+/// share one code path and one 24-byte value type (auto layout puts the two small fields after the words; sequential
+/// layout would pad it to 32, which a million-entry RIB pays twice). No allocation to decode, hash or compare.
 /// </summary>
+[StructLayout(LayoutKind.Auto)]
 public readonly record struct Prefix(Afi Afi, ulong Hi, ulong Lo, byte Length) : IComparable<Prefix>
 {
     public int MaxLength => Afi == Afi.IPv4 ? 32 : 128;
@@ -24,10 +27,14 @@ public readonly record struct Prefix(Afi Afi, ulong Hi, ulong Lo, byte Length) :
 
     public static Prefix Create(Afi afi, ReadOnlySpan<byte> addressBytes, int length)
     {
-        Span<byte> full = stackalloc byte[16];
-        full.Clear();
-        addressBytes[..Math.Min(addressBytes.Length, 16)].CopyTo(full);
-        return Masked(afi, BinaryPrimitives.ReadUInt64BigEndian(full), BinaryPrimitives.ReadUInt64BigEndian(full[8..]), (byte)length);
+        // Shifting the octets in (no stackalloc, no copy) is what keeps NLRI decoding at tens of millions per second.
+        ulong hi = 0, lo = 0;
+        var n = Math.Min(addressBytes.Length, 16);
+        for (var i = 0; i < n && i < 8; i++)
+            hi |= (ulong)addressBytes[i] << (56 - 8 * i);
+        for (var i = 8; i < n; i++)
+            lo |= (ulong)addressBytes[i] << (120 - 8 * i);
+        return Masked(afi, hi, lo, (byte)length);
     }
 
     public static Prefix FromNetwork(IPNetwork network)

@@ -25,7 +25,10 @@ public sealed class RouteReconciler(RouteSocket socket)
         {
             if (route is null)
             {
-                batch.Add(new RouteChange(RouteOperation.Delete, new Route(destination) { Protocol = Dataplane.RouteProtocol }));
+                // The table no longer knows what the route was; the kernel matches a delete on its type (a blackhole
+                // is not found by a unicast delete), so both are sent and the one that finds nothing is ignored.
+                batch.Add(Delete(destination, RouteType.Unicast));
+                batch.Add(Delete(destination, RouteType.Blackhole));
                 deleted++;
             }
             else if (ToKernel(route, links) is { } k)
@@ -33,7 +36,7 @@ public sealed class RouteReconciler(RouteSocket socket)
                 batch.Add(new RouteChange(RouteOperation.Replace, k));
             }
         }
-        return Send(batch, batch.Count - deleted, deleted);
+        return Send(batch, batch.Count - 2 * deleted, deleted);
     }
 
     /// <summary>Full comparison with the kernel; returns what had to be repaired.</summary>
@@ -43,7 +46,7 @@ public sealed class RouteReconciler(RouteSocket socket)
         var names = links.ToDictionary(kv => kv.Value, kv => kv.Key);
         var actual = ListOwn().Select(r => FromKernel(r, names)).OfType<DesiredRoute>();
         var plan = RouteDiff.Compute(desired, actual);
-        var batch = plan.Deletes.Select(d => new RouteChange(RouteOperation.Delete, new Route(d.Destination) { Protocol = Dataplane.RouteProtocol }))
+        var batch = plan.Deletes.Select(d => Delete(d.Destination, d.Kind == RouteKind.Blackhole ? RouteType.Blackhole : RouteType.Unicast))
             .Concat(plan.Upserts.Select(u => ToKernel(u, links)).OfType<Route>().Select(r => new RouteChange(RouteOperation.Replace, r)))
             .ToList();
         return Send(batch, batch.Count - plan.Deletes.Count, plan.Deletes.Count);
@@ -58,6 +61,9 @@ public sealed class RouteReconciler(RouteSocket socket)
     public IReadOnlyList<DesiredRoute> LearnedInKernel()
         => ListOwn().Select(r => FromKernel(r, new Dictionary<int, string>())).OfType<DesiredRoute>()
             .Where(r => r.Kind == RouteKind.Learned).ToList();
+
+    private static RouteChange Delete(IPNetwork destination, RouteType type)
+        => new(RouteOperation.Delete, new Route(destination) { Type = type, Protocol = Dataplane.RouteProtocol });
 
     private RouteApplyResult Send(List<RouteChange> batch, int upserts, int deletes)
     {

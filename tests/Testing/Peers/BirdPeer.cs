@@ -9,23 +9,27 @@ public sealed class BirdPeer
     private readonly NetnsHost _host;
     private readonly string _dir;
 
-    private BirdPeer(NetnsHost host, string dir, BackgroundProcess process)
+    private readonly TimeSpan _ready;
+
+    private BirdPeer(NetnsHost host, string dir, BackgroundProcess process, TimeSpan ready)
     {
         _host = host;
         _dir = dir;
         Process = process;
+        _ready = ready;
     }
 
     public BackgroundProcess Process { get; private set; }
     public string Socket => Path.Combine(_dir, "bird.ctl");
 
-    /// <summary>Starts BIRD with <paramref name="config"/> (log to stderr is added) and waits until it answers.</summary>
-    public static async Task<BirdPeer> StartAsync(NetnsHost host, string config)
+    /// <summary>Starts BIRD with <paramref name="config"/> (log to stderr is added) and waits until it answers, at most
+    /// <paramref name="ready"/> (10 s by default; a benchmark's million static routes take longer to parse).</summary>
+    public static async Task<BirdPeer> StartAsync(NetnsHost host, string config, TimeSpan? ready = null)
     {
         Requires.Command("bird");
         var dir = Directory.CreateTempSubdirectory($"l3t-bird-{host.Name}-").FullName;
         File.WriteAllText(Path.Combine(dir, "bird.conf"), "log stderr all;\n" + config);
-        var peer = new BirdPeer(host, dir, null!);
+        var peer = new BirdPeer(host, dir, null!, ready ?? TimeSpan.FromSeconds(10));
         peer.Process = peer.Launch();
         await peer.WaitReadyAsync();
         return peer;
@@ -35,7 +39,7 @@ public sealed class BirdPeer
         => _host.Start("bird", ["-f", "-c", Path.Combine(_dir, "bird.conf"), "-s", Socket]);
 
     private async Task WaitReadyAsync()
-        => await Eventually.AssertAsync(() => Birdc("show", "status").Contains("Daemon is up"), TimeSpan.FromSeconds(10),
+        => await Eventually.AssertAsync(() => Birdc("show", "status").Contains("Daemon is up"), _ready,
             "BIRD answering on its control socket", () => Process.Output);
 
     /// <summary>SIGKILL, then a fresh start with the same configuration (for restart tests).</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using L3Net.Datastore;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
@@ -118,16 +119,16 @@ public sealed class NodeFabric : IAsyncDisposable
     public string DaemonOutput(string node) => _daemons.TryGetValue(node, out var p) ? p.Output : "";
 
     /// <summary>A pod as the CNI plugin makes it: an IPAM address, <c>eth0</c> with the /32 and the 169.254.1.1
-    /// default route, the host-side cali veth with proxy ARP, and its WorkloadEndpoint. Returns the pod and its IP.</summary>
-    public async Task<(NetnsHost Pod, string Ip)> AddPodAsync(int node, string pod, Dictionary<string, string>? labels = null)
+    /// default route, the host-side cali veth with proxy ARP, and its WorkloadEndpoint.</summary>
+    public async Task<FabricPod> AddPodAsync(int node, string pod, Dictionary<string, string>? labels = null)
     {
         var nodeName = $"node{node}";
         var host = Nodes[nodeName];
         var podHost = Net.AddHost(pod);
-        var assigned = await Ipam.AutoAssignAsync(new AutoAssignRequest { Handle = $"k8s-pod-network.{pod}", Node = nodeName },
+        var assigned = await Ipam.AutoAssignAsync(new AutoAssignRequest { Handle = Handle(pod), Node = nodeName },
             TestContext.Current.CancellationToken);
         var ip = assigned[0].Address.ToString();
-        var iface = ("cali" + pod + "00000000000")[..15];
+        var iface = Interface(pod);
         host.Ip("link", "add", iface, "type", "veth", "peer", "name", "eth0", "netns", podHost.Namespace);
         host.Ip("link", "set", iface, "up");
         host.Sysctl($"net.ipv4.conf.{iface}.proxy_arp", "1");
@@ -141,8 +142,24 @@ public sealed class NodeFabric : IAsyncDisposable
             Node = nodeName, Pod = pod, ContainerId = pod, Network = "k8s-pod-network", InterfaceName = iface, IpNetworks = [ip + "/32"],
         };
         await Store.CreateAsync(wep, TestContext.Current.CancellationToken);
-        return (podHost, ip);
+        return new FabricPod(pod, node, podHost, ip, assigned[0].Block);
     }
+
+    /// <summary>What CNI DEL does, in its order: the veth goes, the address is released and the node's blocks it
+    /// emptied are given back (so the node withdraws them), then the WorkloadEndpoint is deleted.</summary>
+    public async Task DeletePodAsync(FabricPod pod)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var nodeName = $"node{pod.Node}";
+        Nodes[nodeName].Ip("link", "del", Interface(pod.Name));
+        await Ipam.ReleaseByHandleAsync(Handle(pod.Name), ct);
+        await Ipam.ReleaseEmptyBlocksAsync(nodeName, ct);
+        await Store.DeleteAsync<WorkloadEndpoint>($"{nodeName}-{pod.Name}-eth0", "default", ct);
+    }
+
+    private static string Handle(string pod) => $"k8s-pod-network.{pod}";
+
+    private static string Interface(string pod) => ("cali" + pod + "00000000000")[..15];
 
     public Task ApplyAsync<T>(T resource) where T : Resource => Store.ApplyAsync(resource, TestContext.Current.CancellationToken);
 
@@ -167,3 +184,6 @@ public sealed class NodeFabric : IAsyncDisposable
         Directory.Delete(_dir, recursive: true);
     }
 }
+
+/// <summary>A pod of the fabric: its namespace, address and the IPAM block the address came from.</summary>
+public sealed record FabricPod(string Name, int Node, NetnsHost Host, string Ip, IPNetwork Block);

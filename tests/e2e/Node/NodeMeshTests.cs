@@ -31,11 +31,11 @@ public sealed class NodeMeshTests
         }
         for (var i = 1; i <= 3; i++)
             f.StartDaemon(i);
-        var (pod1, _) = await f.AddPodAsync(1, "m1");
-        var (_, ip3) = await f.AddPodAsync(3, "m3");
+        var pod1 = await f.AddPodAsync(1, "m1");
+        var pod3 = await f.AddPodAsync(3, "m3");
         string Logs() => string.Join('\n', Enumerable.Range(1, 3).Select(i => $"node{i}:\n{f.DaemonOutput($"node{i}")}"));
 
-        await Eventually.AssertAsync(() => pod1.Ping(ip3, 1), Converge, "pod on node1 reaching pod on node3", Logs);
+        await Eventually.AssertAsync(() => pod1.Host.Ping(pod3.Ip, 1), Converge, "pod on node1 reaching pod on node3", Logs);
         var expected = reflector ? new[] { "10.0.0.2" } : ["10.0.0.2", "10.0.0.3"];
         var deadline = DateTime.UtcNow + Converge;
         NodeStatusReport status;

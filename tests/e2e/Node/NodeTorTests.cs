@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net;
 using System.Text.RegularExpressions;
 using L3Net.Model.Resources;
 using L3Net.Testing;
@@ -6,49 +8,83 @@ using Xunit;
 namespace L3Net.Tests.E2e.Node;
 
 /// <summary>
-/// The product's main job, end to end: two node namespaces running the real <c>l3net-node</c>, each peering eBGP with
-/// a BIRD top-of-rack router (its own AS, mesh off), pods on both. One fabric carries the scenario in order:
-/// reachability through the ToR, NAT outgoing, NetworkPolicy by label change only, drift repair, and a kill -9
-/// graceful restart under ping.
+/// The product's main job, end to end: three node namespaces running the real <c>l3net-node</c>, each peering eBGP
+/// with a BIRD top-of-rack router (one AS per node, mesh off), one pod on each. The pool has room for two blocks
+/// only, so node3 finds none left and borrows an address from another node's block. One fabric carries the scenario
+/// in order: blocks and the borrowed /32 at the ToR and reachability between all nodes, NAT outgoing, NetworkPolicy
+/// by label change only, drift repair, a kill -9 graceful restart under ping, and a block withdrawn within a second
+/// of its last pod's CNI DEL.
 /// </summary>
 public sealed partial class NodeTorTests
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
 
+    /// <summary>Issue 6's bound: from CNI DEL returning to the block gone from the ToR's table.</summary>
+    private static readonly TimeSpan WithdrawBound = TimeSpan.FromSeconds(1);
+
     [Fact]
-    public async Task Pods_on_two_nodes_reach_each_other_through_a_bird_tor_with_policy_nat_drift_repair_and_graceful_restart()
+    public async Task Pods_on_three_nodes_reach_each_other_through_a_bird_tor_with_borrowing_policy_nat_drift_repair_restart_and_withdrawal()
     {
         await using var f = new NodeFabric();
-        var ct = TestContext.Current.CancellationToken;
-        var node1 = f.AddNode(1);
-        var node2 = f.AddNode(2);
-        await f.StartTorAsync([(1, 64601u), (2, 64602u)]);
-        await f.ApplyAsync(new IPPool { Metadata = { Name = "pods" }, Spec = { Cidr = "10.244.0.0/16", BlockSize = 26, NatOutgoing = true } });
+        for (var i = 1; i <= 3; i++)
+            f.AddNode(i);
+        await f.StartTorAsync([(1, 64601u), (2, 64602u), (3, 64603u)]);
+        await f.ApplyAsync(new IPPool { Metadata = { Name = "pods" }, Spec = { Cidr = "10.244.0.0/25", BlockSize = 26, NatOutgoing = true } });
         await f.ApplyAsync(new BGPConfiguration { Metadata = { Name = BGPConfiguration.DefaultName }, Spec = { NodeToNodeMeshEnabled = false } });
-        await f.ApplyAsync(new BGPPeer { Metadata = { Name = "tor" }, Spec = { PeerIp = "10.0.1.1", AsNumber = "65000", Node = "node1" } });
-        await f.ApplyAsync(new BGPPeer { Metadata = { Name = "tor2" }, Spec = { PeerIp = "10.0.2.1", AsNumber = "65000", Node = "node2" } });
-        f.StartDaemon(1, 64601);
-        f.StartDaemon(2, 64602);
-        var (pod1, ip1) = await f.AddPodAsync(1, "p1", new() { ["app"] = "client" });
-        var (pod2, ip2) = await f.AddPodAsync(2, "p2", new() { ["app"] = "web" });
-        string Logs() => $"node1:\n{f.DaemonOutput("node1")}\nnode2:\n{f.DaemonOutput("node2")}\nbird:\n{f.Bird!.Routes()}";
+        for (var i = 1; i <= 3; i++)
+        {
+            await f.ApplyAsync(new BGPPeer { Metadata = { Name = $"tor{i}" }, Spec = { PeerIp = NodeFabric.TorAddress(i), AsNumber = "65000", Node = $"node{i}" } });
+            f.StartDaemon(i, 64600u + (uint)i);
+        }
+        var p1 = await f.AddPodAsync(1, "p1", new() { ["app"] = "client" });
+        var p2 = await f.AddPodAsync(2, "p2", new() { ["app"] = "web" });
+        var p3 = await f.AddPodAsync(3, "p3");
+        string Logs() => string.Join('\n', Enumerable.Range(1, 3).Select(i => $"node{i}:\n{f.DaemonOutput($"node{i}")}")) + $"\nbird:\n{f.Bird!.Routes()}";
 
-        // Both blocks at the ToR, and in each node's kernel with protocol 77, so the pods reach each other.
-        var block1 = ip1[..ip1.LastIndexOf('.')];
-        await Eventually.AssertAsync(() => f.Tor.Ip("route").Contains("10.244.") && CountTorBlocks(f) == 2, Converge,
-            "both nodes' blocks in the ToR's kernel table", Logs);
-        await Eventually.AssertAsync(() => node2.Ip("route", "show", "proto", "77").Contains(block1), Converge,
-            "node1's block learned on node2 with proto 77", Logs);
-        Assert.True(pod1.Ping(ip2, 3), $"pod1 cannot reach pod2\n{Logs()}");
-        Assert.True(pod2.Ping(ip1, 3), "pod2 cannot reach pod1");
+        // Each node's block at the ToR, node3's borrowed address as a /32 (its block belongs to another node), and every
+        // pod reaching the others (p3's replies leave through the /32, not the owner's block).
+        Assert.NotEqual(p1.Block, p2.Block);
+        Assert.Contains(p3.Block, new[] { p1.Block, p2.Block });
+        var borrowed = new IPNetwork(IPAddress.Parse(p3.Ip), 32);
+        await Eventually.AssertAsync(() => TorHas(f, p1.Block) && TorHas(f, p2.Block) && TorHas(f, borrowed), Converge,
+            "both blocks and the borrowed /32 in the ToR's table", Logs);
+        await Eventually.AssertAsync(() => f.Nodes["node2"].Ip("route", "show", "proto", "77").Contains(p1.Block.ToString(), StringComparison.Ordinal),
+            Converge, "node1's block learned on node2 with proto 77", Logs);
+        Assert.True(p1.Host.Ping(p2.Ip, 3), $"p1 cannot reach p2\n{Logs()}");
+        Assert.True(p2.Host.Ping(p1.Ip, 2), "p2 cannot reach p1");
+        Assert.True(p1.Host.Ping(p3.Ip, 2), $"p1 cannot reach the borrowed address of p3\n{Logs()}");
+        Assert.True(p3.Host.Ping(p2.Ip, 2), "p3 cannot reach p2");
 
-        // NAT outgoing: the ToR drops pod-sourced packets to itself, so a ping only answers when it was masqueraded
-        // to node1's address.
+        NatOutgoing(f, p1);
+        await PolicyByLabelChangeAsync(f, p1, p2, Logs);
+        await DriftRepairAsync(f, p1, Logs);
+        await GracefulRestartAsync(f, p1, p2, Logs);
+
+        // The last pod of node2's block goes: node2 gives the block back and the ToR must lose it within a second.
+        await f.DeletePodAsync(p2);
+        var clock = Stopwatch.StartNew();
+        Assert.True(await Eventually.HoldsAsync(() => !TorHas(f, p2.Block), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)),
+            $"{p2.Block} still at the ToR 5 s after its last pod's DEL\n{Logs()}");
+        var withdrawn = clock.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"block withdrawn from the ToR {withdrawn.TotalMilliseconds:0} ms after DEL");
+        Assert.True(withdrawn < WithdrawBound, $"{p2.Block} left the ToR {withdrawn.TotalMilliseconds:0} ms after DEL (bound {WithdrawBound.TotalMilliseconds} ms)\n{Logs()}");
+        await Eventually.AssertAsync(() => !f.Nodes["node2"].Ip("route", "show", "proto", "77").Contains(p2.Block.ToString(), StringComparison.Ordinal),
+            Converge, "node2's blackhole for its released block removed", Logs);
+        Assert.True(TorHas(f, p1.Block), "node1's block went with node2's");
+    }
+
+    /// <summary>The ToR drops pod-sourced packets to itself, so a ping only answers when node1 masqueraded it.</summary>
+    private static void NatOutgoing(NodeFabric f, FabricPod client)
+    {
         f.Tor.Exec("iptables", "-I", "INPUT", "-s", "10.244.0.0/16", "-p", "icmp", "-j", "DROP").EnsureOk("tor filter");
-        Assert.True(pod1.Ping(NodeFabric.TorAddress(1), 2), "a pod reaching outside the pools was not masqueraded");
+        Assert.True(client.Host.Ping(NodeFabric.TorAddress(client.Node), 2), "a pod reaching outside the pools was not masqueraded");
+    }
 
-        // NetworkPolicy: web pods accept only role=allowed. The client is denied, then allowed by a label change alone,
-        // which must change an ipset member and no iptables rule.
+    /// <summary>Web pods accept only role=allowed: the client is denied, then allowed by a label change alone, which must
+    /// change an ipset member and no iptables rule.</summary>
+    private static async Task PolicyByLabelChangeAsync(NodeFabric f, FabricPod client, FabricPod web, Func<string> logs)
+    {
+        var ct = TestContext.Current.CancellationToken;
         await f.ApplyAsync(new NetworkPolicy
         {
             Metadata = { Name = "web", Namespace = "default" },
@@ -58,34 +94,45 @@ public sealed partial class NodeTorTests
                 Ingress = [new NetworkPolicyIngressRule { From = [new NetworkPolicyPeer { PodSelector = new KubeLabelSelector { MatchLabels = new() { ["role"] = "allowed" } } }] }],
             },
         });
-        await Eventually.AssertAsync(() => !pod1.Ping(ip2, 1), Converge, "the policy denying pod1", Logs);
-        var rulesBefore = OurRules(node2);
-        var wep = (await f.Store.GetAsync<WorkloadEndpoint>("node1-p1-eth0", "default", ct))!;
+        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip, 1), Converge, "the policy denying the client", logs);
+        var webNode = f.Nodes[$"node{web.Node}"];
+        var rulesBefore = OurRules(webNode);
+        var wep = (await f.Store.GetAsync<WorkloadEndpoint>($"node{client.Node}-{client.Name}-eth0", "default", ct))!;
         wep.Metadata.Labels["role"] = "allowed";
         await f.Store.UpdateAsync(wep, ct);
-        await Eventually.AssertAsync(() => pod1.Ping(ip2, 1), Converge, "the label change letting pod1 in", Logs);
-        Assert.Equal(rulesBefore, OurRules(node2));
-
-        // Drift: a learned route and the FORWARD hook removed by hand come back within the resync interval (2 s).
-        node2.Ip("route", "del", block1 + ".0/26");
-        node2.Exec("iptables", "-D", "FORWARD", "-j", "l3n-FORWARD").EnsureOk("remove hook by hand");
-        await Eventually.AssertAsync(() => node2.Ip("route", "show", "proto", "77").Contains(block1)
-                                           && node2.Exec("iptables-save", "-t", "filter").Stdout.Contains("-A FORWARD -j l3n-FORWARD"),
-            TimeSpan.FromSeconds(10), "the route and the hook restored", Logs);
-
-        // Graceful restart: kill -9 node1's daemon in the middle of a ping from pod2 and start a new one.
-        var ping = pod2.ExecAsync(null, null, "ping", "-c", "40", "-i", "0.1", "-W", "1", ip1);
-        await Task.Delay(1000, ct);
-        f.StartDaemon(1, 64601); // disposes (SIGKILL) the old process first
-        var result = await ping;
-        var received = int.Parse(Received().Match(result.Stdout).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(received >= 39, $"graceful restart lost {40 - received} of 40 pings\n{result.Stdout}\n{Logs()}");
-        await Eventually.AssertAsync(() => f.Bird!.IsEstablished("node1"), Converge, "node1's new daemon re-established with the ToR", Logs);
-        Assert.True(pod2.Ping(ip1, 2), "pod2 lost pod1 after the restart");
+        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip, 1), Converge, "the label change letting the client in", logs);
+        Assert.Equal(rulesBefore, OurRules(webNode));
     }
 
-    private static int CountTorBlocks(NodeFabric f)
-        => f.Tor.Ip("route").Split('\n').Count(l => l.StartsWith("10.244.", StringComparison.Ordinal) && l.Contains("/26", StringComparison.Ordinal));
+    /// <summary>A learned route and the FORWARD hook removed by hand on node2 come back within the resync interval (2 s).</summary>
+    private static async Task DriftRepairAsync(NodeFabric f, FabricPod remote, Func<string> logs)
+    {
+        var node2 = f.Nodes["node2"];
+        var block = remote.Block.ToString();
+        node2.Ip("route", "del", block);
+        node2.Exec("iptables", "-D", "FORWARD", "-j", "l3n-FORWARD").EnsureOk("remove hook by hand");
+        await Eventually.AssertAsync(() => node2.Ip("route", "show", "proto", "77").Contains(block, StringComparison.Ordinal)
+                                           && node2.Exec("iptables-save", "-t", "filter").Stdout.Contains("-A FORWARD -j l3n-FORWARD", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the route and the hook restored", logs);
+    }
+
+    /// <summary>kill -9 the restarting node's daemon in the middle of a ping from another node and start a new one: at
+    /// most one packet may be lost.</summary>
+    private static async Task GracefulRestartAsync(NodeFabric f, FabricPod restarting, FabricPod pinger, Func<string> logs)
+    {
+        var ping = pinger.Host.ExecAsync(null, null, "ping", "-c", "40", "-i", "0.1", "-W", "1", restarting.Ip);
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        f.StartDaemon(restarting.Node, 64600u + (uint)restarting.Node); // disposes (SIGKILL) the old process first
+        var result = await ping;
+        var received = int.Parse(Received().Match(result.Stdout).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(received >= 39, $"graceful restart lost {40 - received} of 40 pings\n{result.Stdout}\n{logs()}");
+        await Eventually.AssertAsync(() => f.Bird!.IsEstablished($"node{restarting.Node}"), Converge, "the new daemon re-established with the ToR", logs);
+        Assert.True(pinger.Host.Ping(restarting.Ip, 2), "lost the restarted node's pod after the restart");
+    }
+
+    /// <summary>The ToR's BIRD table holds exactly this prefix (<c>show route PREFIX</c> answers "Network not found" otherwise).</summary>
+    private static bool TorHas(NodeFabric f, IPNetwork prefix)
+        => f.Bird!.Birdc("show", "route", prefix.ToString()).Contains(prefix.ToString(), StringComparison.Ordinal);
 
     /// <summary>Our chains' rules without packet counters.</summary>
     private static string OurRules(NetnsHost node)

@@ -1,4 +1,4 @@
-using L3Net.Datastore.Sqlite;
+using L3Net.Tests.Integration.Datastore;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
 using L3Net.Datastore;
@@ -21,38 +21,31 @@ public sealed class IpamCrashTests
     [Fact]
     public async Task Kill_9_during_assign_never_duplicates_and_GC_frees_every_orphan()
     {
-        var dir = Directory.CreateTempSubdirectory("l3net-ipam-crash-").FullName;
-        try
+        await using var sqlite = new SqliteFixture();
+        await sqlite.InitializeAsync();
+        var (path, store) = (sqlite.Path, sqlite.Store);
+        await IpamWorkers.CreatePoolAsync(store, "pods", "10.60.0.0/26", 29, Ct); // eight blocks of eight
+        var ipam = new IpamService(store);
+        var random = new Random(4242);
+        for (var trial = 0; trial < Trials; trial++)
         {
-            var path = Path.Combine(dir, "l3net.db");
-            await using var store = SqliteDatastore.Open(path);
-            await IpamWorkers.CreatePoolAsync(store, "pods", "10.60.0.0/26", 29, Ct); // eight blocks of eight
-            var ipam = new IpamService(store);
-            var random = new Random(4242);
-            for (var trial = 0; trial < Trials; trial++)
-            {
-                using var worker = new BackgroundProcess("dotnet",
-                    IpamWorkers.Args("sqlite://" + path, "churn", trial % 2 == 0 ? "a" : "b", $"t{trial}", 0));
-                await Eventually.AssertAsync(() => worker.Output.Contains("ready") || worker.HasExited,
-                    TimeSpan.FromSeconds(30), "the worker to start", () => worker.Output);
-                Assert.False(worker.HasExited, worker.Output);
-                await Task.Delay(random.Next(0, 250), Ct);
-                worker.KillHard();
-                var report = await ipam.CheckAsync(TimeSpan.Zero, Ct);
-                Assert.True(report.Duplicates.Count == 0 && !report.Handles.Any(h => h.UnderCount), $"trial {trial}: {report}");
-            }
-            var found = await ipam.CheckAsync(TimeSpan.Zero, Ct);
-            await AssertEndpointsKeepTheirAddressesAsync(store, ipam);
-            var fixedUp = await ipam.FixAsync(found, Ct);
-            TestContext.Current.TestOutputHelper?.WriteLine($"after {Trials} kills: {found}\nGC: {fixedUp}");
-            var after = await ipam.CheckAsync(TimeSpan.Zero, Ct);
-            Assert.True(after.Clean, $"before GC:\n{found}\nafter GC:\n{after}");
-            await AssertEndpointsKeepTheirAddressesAsync(store, ipam);
+            using var worker = new BackgroundProcess("dotnet",
+                IpamWorkers.Args("sqlite://" + path, "churn", trial % 2 == 0 ? "a" : "b", $"t{trial}", 0));
+            await Eventually.AssertAsync(() => worker.Output.Contains("ready") || worker.HasExited,
+                TimeSpan.FromSeconds(30), "the worker to start", () => worker.Output);
+            Assert.False(worker.HasExited, worker.Output);
+            await Task.Delay(random.Next(0, 250), Ct);
+            worker.KillHard();
+            var report = await ipam.CheckAsync(TimeSpan.Zero, Ct);
+            Assert.True(report.Duplicates.Count == 0 && !report.Handles.Any(h => h.UnderCount), $"trial {trial}: {report}");
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var found = await ipam.CheckAsync(TimeSpan.Zero, Ct);
+        await AssertEndpointsKeepTheirAddressesAsync(store, ipam);
+        var fixedUp = await ipam.FixAsync(found, Ct);
+        TestContext.Current.TestOutputHelper?.WriteLine($"after {Trials} kills: {found}\nGC: {fixedUp}");
+        var after = await ipam.CheckAsync(TimeSpan.Zero, Ct);
+        Assert.True(after.Clean, $"before GC:\n{found}\nafter GC:\n{after}");
+        await AssertEndpointsKeepTheirAddressesAsync(store, ipam);
     }
 
     /// <summary>A crash may leak, never take an address from a pod that has one.</summary>

@@ -1,4 +1,3 @@
-using L3Net.Datastore.Sqlite;
 using L3Net.Ipam;
 using L3Net.Tests.Integration.Datastore;
 using Xunit;
@@ -18,18 +17,10 @@ public sealed class IpamMultiProcessTests
     [Fact]
     public async Task Four_processes_on_SQLite_never_give_an_address_twice_and_release_everything()
     {
-        var dir = Directory.CreateTempSubdirectory("l3net-ipam-mp-").FullName;
-        try
-        {
-            var path = Path.Combine(dir, "l3net.db");
-            await using var store = SqliteDatastore.Open(path);
-            await IpamWorkers.CreatePoolAsync(store, "pods", "10.50.0.0/22", 26, Ct);
-            await RaceAsync("sqlite://" + path, new IpamService(store));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        await using var sqlite = new SqliteFixture();
+        await sqlite.InitializeAsync();
+        await IpamWorkers.CreatePoolAsync(sqlite.Store, "pods", "10.50.0.0/22", 26, Ct);
+        await RaceAsync("sqlite://" + sqlite.Path, new IpamService(sqlite.Store));
     }
 
     [Fact]

@@ -1,0 +1,188 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using L3Net.Testing;
+using L3Net.Testing.Peers;
+
+namespace L3Net.Bench.Bgp;
+
+/// <summary>Where one receiver stands: session up, and how many routes its Loc-RIB holds.</summary>
+internal readonly record struct FeedProgress(bool Established, long Routes);
+
+/// <summary>
+/// A BGP implementation measured as the receiver of a full feed: eBGP AS <see cref="FullFeedBench.ReceiverAs"/> on
+/// <see cref="FullFeedBench.ReceiverAddress"/>, passive, importing everything from the sender and exporting nothing
+/// (a node is not transit, and a receiver that echoed a million routes back would be measuring something else).
+/// </summary>
+internal abstract class FeedReceiver
+{
+    public abstract string Name { get; }
+
+    /// <summary>The process whose CPU and memory are measured (started with <c>ip netns exec</c>, which execs, so
+    /// its pid is the daemon's).</summary>
+    public abstract BackgroundProcess Process { get; }
+
+    /// <summary>Starts the daemon in <paramref name="host"/> and returns once it answers its control interface.</summary>
+    public abstract Task StartAsync(NetnsHost host, string dir);
+
+    /// <summary>Routes counted once they are in the Loc-RIB (best path run), not merely received.</summary>
+    public abstract FeedProgress Poll();
+}
+
+/// <summary>Our speaker in its own process (<see cref="SpeakerHost"/>): the route count comes off the Loc-RIB change
+/// stream, i.e. after the decision process.</summary>
+internal sealed partial class OurReceiver : FeedReceiver
+{
+    private BackgroundProcess _process = null!;
+
+    public override string Name => "L3Net";
+    public override BackgroundProcess Process => _process;
+
+    public override async Task StartAsync(NetnsHost host, string dir)
+    {
+        _process = StartSpeaker(host, ["--as", FullFeedBench.ReceiverAs.ToString(), "--router-id", FullFeedBench.ReceiverAddress,
+            "--listen", FullFeedBench.ReceiverAddress, "--peer", $"{FullFeedBench.SenderAddress}:{FullFeedBench.SenderAs}"]);
+        await Eventually.AssertAsync(() => LastStatus(_process.Output) is not null, TimeSpan.FromSeconds(60),
+            "our speaker printing its status", () => _process.Output);
+    }
+
+    public override FeedProgress Poll() => LastStatus(_process.Output) ?? default;
+
+    /// <summary>Starts <c>l3net-bench bgp-speaker ARGS</c> inside <paramref name="host"/> with the same runtime.</summary>
+    public static BackgroundProcess StartSpeaker(NetnsHost host, IEnumerable<string> args)
+    {
+        var self = Environment.ProcessPath!;
+        IEnumerable<string> prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(SpeakerHost).Assembly.Location] : [];
+        return host.Start(self, [.. prefix, "bgp-speaker", .. args]);
+    }
+
+    /// <summary>The last <c>status ESTABLISHED ROUTES TIMESTAMP</c> line.</summary>
+    public static FeedProgress? LastStatus(string output)
+    {
+        var matches = StatusLine().Matches(output);
+        if (matches.Count == 0)
+            return null;
+        var m = matches[^1];
+        return new FeedProgress(int.Parse(m.Groups[1].Value) > 0, long.Parse(m.Groups[2].Value));
+    }
+
+    [GeneratedRegex(@"^status (\d+) (\d+) \d+", RegexOptions.Multiline)]
+    private static partial Regex StatusLine();
+}
+
+/// <summary>BIRD 2: routes are imported into its table synchronously, so "imported" is the Loc-RIB count.</summary>
+internal sealed partial class BirdReceiver : FeedReceiver
+{
+    private BirdPeer _bird = null!;
+
+    public override string Name => "BIRD 2.0.12";
+    public override BackgroundProcess Process => _bird.Process;
+
+    public override async Task StartAsync(NetnsHost host, string dir)
+        => _bird = await BirdPeer.StartAsync(host, $$"""
+            router id {{FullFeedBench.ReceiverAddress}};
+            protocol device {}
+            protocol bgp feed {
+              local {{FullFeedBench.ReceiverAddress}} as {{FullFeedBench.ReceiverAs}};
+              neighbor {{FullFeedBench.SenderAddress}} as {{FullFeedBench.SenderAs}};
+              passive on; hold time 240;
+              ipv4 { import all; export none; };
+            }
+            """);
+
+    public override FeedProgress Poll()
+    {
+        var text = _bird.Protocol("feed");
+        var routes = Imported().Match(text);
+        return new FeedProgress(text.Contains("Established"), routes.Success ? long.Parse(routes.Groups[1].Value) : 0);
+    }
+
+    [GeneratedRegex(@"Routes:\s+(\d+) imported")]
+    private static partial Regex Imported();
+}
+
+/// <summary>FRR 8.4 bgpd alone (<c>-Z</c>: no zebra, so no kernel install). Routes are counted by the table version,
+/// which bgpd bumps when its work queue has run best path for a prefix; the received count alone would stop the clock
+/// before the decision process ran.</summary>
+internal sealed class FrrReceiver : FeedReceiver
+{
+    private BackgroundProcess _process = null!;
+    private NetnsHost _host = null!;
+    private string _dir = "";
+
+    public override string Name => "FRR 8.4.4 (bgpd -Z)";
+    public override BackgroundProcess Process => _process;
+
+    public override async Task StartAsync(NetnsHost host, string dir)
+    {
+        Requires.Command("/usr/lib/frr/bgpd");
+        (_host, _dir) = (host, dir);
+        var peer = FullFeedBench.SenderAddress;
+        File.WriteAllText(Path.Combine(dir, "bgpd.conf"), $"""
+            hostname receiver
+            ip prefix-list NONE seq 5 deny any
+            router bgp {FullFeedBench.ReceiverAs}
+             bgp router-id {FullFeedBench.ReceiverAddress}
+             no bgp ebgp-requires-policy
+             neighbor {peer} remote-as {FullFeedBench.SenderAs}
+             neighbor {peer} passive
+             neighbor {peer} timers 80 240
+             address-family ipv4 unicast
+              neighbor {peer} prefix-list NONE out
+             exit-address-family
+
+            """);
+        _process = host.Start("/usr/lib/frr/bgpd", ["-Z", "-S", "-l", FullFeedBench.ReceiverAddress, "-f", Path.Combine(dir, "bgpd.conf"),
+            "-i", Path.Combine(dir, "bgpd.pid"), "--vty_socket", dir, "-P", "0", "--log", $"file:{Path.Combine(dir, "bgpd.log")}"]);
+        await Eventually.AssertAsync(() => Summary() is not null, TimeSpan.FromSeconds(60), "bgpd answering vtysh", () => _process.Output);
+    }
+
+    private JsonNode? Summary()
+    {
+        var r = _host.Exec("vtysh", "--vty_socket", _dir, "-c", "show bgp ipv4 unicast summary json");
+        return r.Ok && r.Stdout.TrimStart().StartsWith('{') ? JsonNode.Parse(r.Stdout) : null;
+    }
+
+    public override FeedProgress Poll()
+    {
+        var s = Summary();
+        var peer = s?["peers"]?[FullFeedBench.SenderAddress];
+        return new FeedProgress(peer?["state"]?.GetValue<string>() == "Established", s?["tableVersion"]?.GetValue<long>() ?? 0);
+    }
+}
+
+/// <summary>GoBGP 3.10: the global RIB's destination count is its Loc-RIB.</summary>
+internal sealed partial class GoBgpReceiver : FeedReceiver
+{
+    private GoBgpPeer _gobgp = null!;
+
+    public override string Name => "GoBGP 3.10";
+    public override BackgroundProcess Process => _gobgp.Process;
+
+    public override async Task StartAsync(NetnsHost host, string dir)
+        => _gobgp = await GoBgpPeer.StartAsync(host, $"""
+            [global.config]
+              as = {FullFeedBench.ReceiverAs}
+              router-id = "{FullFeedBench.ReceiverAddress}"
+              local-address-list = ["{FullFeedBench.ReceiverAddress}"]
+            [global.apply-policy.config]
+              default-export-policy = "reject-route"
+            [[neighbors]]
+              [neighbors.config]
+                neighbor-address = "{FullFeedBench.SenderAddress}"
+                peer-as = {FullFeedBench.SenderAs}
+              [neighbors.timers.config]
+                hold-time = 240
+              [neighbors.transport.config]
+                passive-mode = true
+            """);
+
+    public override FeedProgress Poll()
+    {
+        var neighbor = _gobgp.Gobgp("neighbor", FullFeedBench.SenderAddress);
+        var rib = Destinations().Match(_gobgp.Gobgp("global", "rib", "summary", "-a", "ipv4"));
+        return new FeedProgress(neighbor.Contains("BGP state = ESTABLISHED"), rib.Success ? long.Parse(rib.Groups[1].Value) : 0);
+    }
+
+    [GeneratedRegex(@"Destination: (\d+)")]
+    private static partial Regex Destinations();
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using L3Net.Testing;
+using L3Net.Testing.Peers;
+
+namespace L3Net.Bench.Bgp;
+
+/// <summary>
+/// Whole-system route reflector run (root): our speaker reflects for N iBGP clients (default 200). The clients are one
+/// BIRD with N BGP protocols, each with its own router ID, its own source address (a /32 on the client namespace's
+/// loopback) and its own table holding one static route, so each behaves as a separate router. Measured from the
+/// speaker's start: all sessions Established, and every client having every other client's route (N - 1 imported;
+/// its own makes N). Also the reflector's CPU seconds and resident memory.
+/// </summary>
+internal static partial class ReflectorBench
+{
+    private const string ReflectorAddress = "10.78.0.1", ClientSide = "10.78.0.2";
+    private const uint As = 64512;
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>bgp-rr [--clients N]</c></summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var clients = args is ["--clients", var n] ? int.Parse(n) : 200;
+        if (clients is < 1 or > 250)
+            throw new ArgumentException("--clients must be 1..250");
+        Console.WriteLine($"# bgp-rr: {clients} clients, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load: {FullFeedBench.Load()}");
+        using var net = new TestNetwork();
+        var rr = net.AddHost("rr");
+        var cl = net.AddHost("cl");
+        net.Link(rr, $"{ReflectorAddress}/24", cl, $"{ClientSide}/24");
+        for (var i = 1; i <= clients; i++)
+            cl.Ip("addr", "add", $"{ClientAddress(i)}/32", "dev", "lo");
+        rr.Ip("route", "add", "10.78.1.0/24", "via", ClientSide);
+        var bird = await BirdPeer.StartAsync(cl, ClientsConfig(clients), TimeSpan.FromMinutes(1));
+
+        var start = Stopwatch.GetTimestamp();
+        var speaker = OurReceiver.StartSpeaker(rr, ["--as", As.ToString(), "--router-id", ReflectorAddress, "--listen", ReflectorAddress,
+            "--cluster-id", ReflectorAddress, "--active", "--rr-clients",
+            .. Enumerable.Range(1, clients).SelectMany(i => new[] { "--peer", $"{ClientAddress(i)}:{As}" })]);
+        double? allEstablished = null, allRoutes = null;
+        var (up, complete) = (0, 0);
+        while (allRoutes is null)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            if (elapsed > Deadline || speaker.HasExited)
+            {
+                Console.WriteLine($"failed after {elapsed.TotalSeconds:0.0} s: {up} established, {complete} clients complete");
+                Console.WriteLine(speaker.Output.Length > 2000 ? speaker.Output[^2000..] : speaker.Output);
+                return 1;
+            }
+            (up, complete) = ClientsState(bird.Birdc("show", "protocols", "all"), clients);
+            if (up == clients)
+                allEstablished ??= elapsed.TotalSeconds;
+            if (up == clients && complete == clients)
+                allRoutes = elapsed.TotalSeconds;
+            else
+                await Task.Delay(200);
+        }
+        var cpu = ProcStat.CpuTicks(speaker.Pid) / ProcStat.TicksPerSecond;
+        var rss = ProcStat.RssBytes(speaker.Pid) / 1048576.0;
+        Console.WriteLine();
+        Console.WriteLine("| clients | all Established | every client has every route | reflector CPU s (incl. start-up) | reflector RSS |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine($"| {clients} | {allEstablished:0.00} s | {allRoutes:0.00} s | {cpu:0.00} | {rss:0} MiB |");
+        Console.WriteLine($"# load at the end: {FullFeedBench.Load()}");
+        return 0;
+    }
+
+    private static string ClientAddress(int i) => $"10.78.1.{i}";
+
+    /// <summary>Per client: a table, a static route 10.200.i.0/24 in it, and a passive iBGP session to the reflector
+    /// sourced from its own address with its own router ID (so ORIGINATOR_ID loop checks see separate routers).</summary>
+    private static string ClientsConfig(int clients)
+    {
+        var c = new StringBuilder($"router id {ClientSide};\nprotocol device {{}}\n");
+        for (var i = 1; i <= clients; i++)
+            c.Append($$"""
+                ipv4 table t{{i}};
+                protocol static s{{i}} { ipv4 { table t{{i}}; }; route 10.200.{{i}}.0/24 blackhole; }
+                protocol bgp c{{i}} {
+                  router id {{ClientAddress(i)}};
+                  local {{ClientAddress(i)}} as {{As}}; neighbor {{ReflectorAddress}} as {{As}};
+                  passive on; hold time 240;
+                  ipv4 { table t{{i}}; import all; export all; };
+                }
+
+                """);
+        return c.ToString();
+    }
+
+    /// <summary>(clients Established, clients that imported every other client's route) from <c>show protocols all</c>.</summary>
+    private static (int Up, int Complete) ClientsState(string protocols, int clients)
+    {
+        var (up, complete) = (0, 0);
+        foreach (Match m in ClientBlock().Matches(protocols))
+        {
+            if (m.Groups["state"].Value != "Established")
+                continue;
+            up++;
+            if (long.Parse(m.Groups["imported"].Value) >= clients - 1)
+                complete++;
+        }
+        return (up, complete);
+    }
+
+    [GeneratedRegex(@"^c\d+\s+BGP\s+\S+\s+\S+\s+\S+\s+(?<state>\S+)(?:(?!^c\d+\s).)*?Routes:\s+(?<imported>\d+) imported",
+        RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex ClientBlock();
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using L3Net.Bgp;
+
+namespace L3Net.Bench.Bgp;
+
+/// <summary>
+/// Our speaker as a process of its own, the way the node daemon runs it but with no dataplane: the whole-system runs
+/// start it with <c>ip netns exec NS dotnet l3net-bench.dll bgp-speaker ...</c>, so its sockets live in that namespace
+/// and its CPU time and resident memory can be read from /proc like any other receiver's. It drains the Loc-RIB
+/// change stream (what the node daemon's route applier would consume) and prints one status line whenever the number
+/// of Established sessions or of Loc-RIB routes changes: <c>status ESTABLISHED ROUTES</c>.
+/// </summary>
+internal static class SpeakerHost
+{
+    /// <summary>Arguments: <c>--as N --router-id A --listen A [--cluster-id A] [--active] [--rr-clients]
+    /// --peer ADDRESS:AS ...</c>. Runs until stdin closes or the process is killed.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        uint asn = 0;
+        IPAddress? routerId = null, listen = null, clusterId = null;
+        bool active = false, clients = false;
+        var peers = new List<(IPAddress Address, uint As)>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--as": asn = uint.Parse(args[++i]); break;
+                case "--router-id": routerId = IPAddress.Parse(args[++i]); break;
+                case "--listen": listen = IPAddress.Parse(args[++i]); break;
+                case "--cluster-id": clusterId = IPAddress.Parse(args[++i]); break;
+                case "--active": active = true; break;
+                case "--rr-clients": clients = true; break;
+                case "--peer":
+                    var parts = args[++i].Split(':');
+                    peers.Add((IPAddress.Parse(parts[0]), uint.Parse(parts[1])));
+                    break;
+                default: throw new ArgumentException($"unknown argument {args[i]}");
+            }
+        }
+        await using var speaker = new BgpSpeaker(new SpeakerOptions
+        {
+            LocalAs = asn,
+            RouterId = routerId ?? throw new ArgumentException("--router-id is required"),
+            ListenAddress = listen,
+            ClusterId = clusterId,
+            HoldTime = TimeSpan.FromSeconds(240), // a loaded 2-core machine must not time the sessions out
+            ConnectRetryTime = TimeSpan.FromSeconds(1),
+            Log = line => Console.Error.WriteLine(line),
+        });
+        speaker.SetPeers(peers.Select(p => new PeerConfig
+        {
+            Address = p.Address,
+            RemoteAs = p.As,
+            RouteReflectorClient = clients,
+            Passive = !active,
+        }));
+        await speaker.StartAsync();
+        using var stop = new CancellationTokenSource();
+        _ = Task.Run(() =>
+        {
+            Console.In.ReadToEnd();
+            stop.Cancel();
+        });
+        var routes = Task.Run(() => CountRoutesAsync(speaker, stop.Token));
+        var last = (Established: -1, Routes: -1L);
+        while (!stop.IsCancellationRequested)
+        {
+            var now = (speaker.Peers.Count(p => p.State == BgpState.Established), Interlocked.Read(ref _routes));
+            if (now != last)
+                Console.WriteLine($"status {now.Item1} {now.Item2} {Stopwatch.GetTimestamp()}");
+            last = now;
+            try
+            {
+                await Task.Delay(20, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await routes;
+        return 0;
+    }
+
+    private static long _routes;
+
+    /// <summary>Learned routes in the Loc-RIB, counted off the change stream the node daemon consumes (announcements
+    /// minus withdrawals: exact for these runs, where every prefix is announced once; no set of its own, so the
+    /// process's memory stays the speaker's).</summary>
+    private static async Task CountRoutesAsync(BgpSpeaker speaker, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var change in speaker.RouteChanges.ReadAllAsync(ct))
+                Interlocked.Add(ref _routes, change.NextHops.Count > 0 ? 1 : -1);
+        }
+        catch (OperationCanceledException)
+        {
+            // stdin closed: the run is over
+        }
+    }
+}

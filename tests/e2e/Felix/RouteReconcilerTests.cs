@@ -1,0 +1,45 @@
+using System.Net;
+using L3Net.Felix.Routes;
+using L3Net.Netlink;
+using L3Net.Testing;
+using Xunit;
+
+namespace L3Net.Tests.E2e.Felix;
+
+/// <summary>The route applier against a real kernel: a released block's blackhole must leave the kernel, both as an
+/// incremental change and on a resync (the kernel matches a delete on the route type, so a unicast delete misses it).</summary>
+public sealed class RouteReconcilerTests
+{
+    [Fact]
+    public void A_blackhole_no_longer_desired_is_deleted_incrementally_and_on_resync_and_foreign_routes_stay()
+    {
+        Requires.Netns();
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        host.Ip("route", "add", "blackhole", "10.244.9.0/26"); // foreign (protocol boot): never ours to delete
+        using var socket = NetNamespace.OpenSocket(host.NetnsPath);
+        var reconciler = new RouteReconciler(socket);
+        var table = new RouteTable();
+        var a = IPNetwork.Parse("10.244.1.0/26");
+        var b = IPNetwork.Parse("10.244.2.0/26");
+
+        table.SetBlocks([a, b]);
+        Assert.Equal(0, reconciler.ApplyChanges(table.TakeChanges()).Failed);
+        Assert.Equal(2, Blackholes(host).Length);
+
+        table.SetBlocks([b]);
+        Assert.Equal(0, reconciler.ApplyChanges(table.TakeChanges()).Failed);
+        Assert.Equal(["10.244.2.0/26"], Blackholes(host));
+
+        // A blackhole the kernel holds but nobody wants any more (left by a previous process): the resync removes it.
+        var fresh = new RouteTable();
+        var repaired = reconciler.Resync(fresh.All());
+        Assert.Equal((1, 0), (repaired.Deleted, repaired.Failed));
+        Assert.Empty(Blackholes(host));
+        Assert.Contains("blackhole 10.244.9.0/26", host.Ip("route"), StringComparison.Ordinal);
+    }
+
+    private static string[] Blackholes(NetnsHost host)
+        => host.Ip("route", "show", "proto", "77", "type", "blackhole").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ').First(t => t.Contains('/', StringComparison.Ordinal))).ToArray();
+}
