@@ -20,8 +20,10 @@ public static class CniMain
         Log? log = null;
         try
         {
+            StartupTrace.Mark("streams open");
             var env = CniEnvironment.Read(getEnv);
             var conf = Parse(stdin, allowEmpty: env.Command == "VERSION");
+            StartupTrace.Mark("config parsed");
             if (env.Command == "VERSION")
             {
                 // VERSION answers even for a version it does not speak: that is how runtimes find out.
@@ -56,6 +58,7 @@ public static class CniMain
     {
         using var buffer = new MemoryStream();
         stdin.CopyTo(buffer);
+        StartupTrace.Mark("stdin read");
         if (buffer.Length == 0)
         {
             if (allowEmpty)
@@ -81,7 +84,7 @@ public static class CniMain
             new CniException(CniCodes.TryAgainLater, $"datastore unavailable, try again later: {e.Message}"),
         IpamException => new CniException(CniCodes.IpamFailure, e.Message),
         NetlinkException => new CniException(CniCodes.DataplaneFailure, e.Message),
-        ArgumentException => new CniException(CniCodes.InvalidConfig, e.Message),
+        ArgumentException or FormatException => new CniException(CniCodes.InvalidConfig, e.Message),
         OperationCanceledException => new CniException(CniCodes.TryAgainLater, "timed out, try again later"),
         _ => new CniException(999, $"internal error: {e.Message}", e.GetType().Name),
     };

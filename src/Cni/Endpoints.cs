@@ -13,9 +13,16 @@ public static class Endpoints
 
     public static string NamespaceOf(CniEnvironment env) => Sanitize(env.PodNamespace ?? "default");
 
-    public static WorkloadEndpoint Build(string node, string network, CniEnvironment env, PodInterfaces interfaces, IEnumerable<string> ipNetworks) => new()
+    /// <summary>The record; <paramref name="labels"/> are the pod's (Kubernetes datastore), what policy selectors match.</summary>
+    public static WorkloadEndpoint Build(string node, string network, CniEnvironment env, PodInterfaces interfaces,
+        IEnumerable<string> ipNetworks, IReadOnlyDictionary<string, string>? labels = null) => new()
     {
-        Metadata = new ObjectMeta { Name = NameOf(node, env), Namespace = NamespaceOf(env) },
+        Metadata = new ObjectMeta
+        {
+            Name = NameOf(node, env),
+            Namespace = NamespaceOf(env),
+            Labels = labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(labels),
+        },
         Spec = new WorkloadEndpointSpec
         {
             Node = node,

@@ -1,5 +1,6 @@
 using System.Net;
 using L3Net.Datastore;
+using L3Net.Datastore.Kubernetes;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
 using L3Net.Netlink;
@@ -20,7 +21,9 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
 
     private string Node { get; } = conf.NodeName is { Length: > 0 } n ? n : System.Net.Dns.GetHostName();
 
-    private IDatastore Datastore => _datastore ??= DatastoreFactory.Open(DatastoreConfig.Resolve(conf.Datastore));
+    private string DatastoreString { get; } = DatastoreConfig.Resolve(conf.Datastore);
+
+    private IDatastore Datastore => _datastore ??= DatastoreFactory.Open(DatastoreString);
 
     public ValueTask DisposeAsync() => _datastore?.DisposeAsync() ?? ValueTask.CompletedTask;
 
@@ -43,8 +46,11 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
 
     private async Task<CniResult?> AddAsync(CancellationToken ct)
     {
-        var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node);
+        var pod = await PodInfoAsync(ct);
+        var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node, pod);
+        StartupTrace.Mark("datastore opened");
         var addresses = await addressing.AssignAsync(ct);
+        StartupTrace.Mark("addresses assigned");
         log.Write($"ADD {env.ContainerId}: assigned {string.Join(", ", addresses)}");
         if (IpamOnly)
             return Results.ForIpam(conf, addresses);
@@ -54,8 +60,10 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         try
         {
             interfaces = PodDataplane.Setup(host, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
+            StartupTrace.Mark("veth set up");
             var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
-            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks), ct);
+            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod?.Labels), ct);
+            StartupTrace.Mark("endpoint written");
             return Results.ForPod(conf, env, interfaces, addresses);
         }
         catch (Exception e)
@@ -69,14 +77,27 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         }
     }
 
+    /// <summary>The pod's labels and address annotations, when the datastore is the Kubernetes API and the runtime named
+    /// a pod; null otherwise, or when the pod is already gone.</summary>
+    private async Task<PodInfo?> PodInfoAsync(CancellationToken ct)
+    {
+        if (env.PodName is not { Length: > 0 } name)
+            return null;
+        using var pods = KubernetesPodInfo.TryOpen(DatastoreString);
+        return pods is null ? null : await pods.GetAsync(env.PodNamespace ?? "default", name, ct);
+    }
+
     /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error.</summary>
     private async Task DelAsync(CancellationToken ct)
     {
         if (!IpamOnly)
             PodDataplane.Teardown(env.Netns, env.IfName);
+        StartupTrace.Mark("veth removed");
         var released = await new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct);
+        StartupTrace.Mark("addresses released");
         if (!IpamOnly)
             await Endpoints.DeleteAsync(new ResourceStore(Datastore), Node, env, ct);
+        StartupTrace.Mark("endpoint deleted");
         log.Write($"DEL {env.ContainerId}: released {released} address(es)");
     }
 

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Text.Json;
+using L3Net.Datastore.Kubernetes;
 using L3Net.Ipam;
 
 namespace L3Net.Cni;
 
-/// <summary>Turns the config's ipam section (and runtimeConfig static ips) into IPAM calls for one attachment.</summary>
-public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment env, string node)
+/// <summary>Turns the config's ipam section (and runtimeConfig static ips) into IPAM calls for one attachment. With the
+/// Kubernetes datastore the pod's annotations win, as in Calico: <c>l3net.io/ipAddrs</c> for static addresses,
+/// <c>l3net.io/ipv4pools</c> / <c>ipv6pools</c> (the pod's, else its namespace's) for the pools.</summary>
+public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment env, string node, PodInfo? pod = null)
 {
     /// <summary>The IPAM handle: "{network}.{containerId}" (CONTRACTS.md), what GC and the leak check match on.</summary>
     public string Handle { get; } = HandleOf(conf.Name!, env.ContainerId);
@@ -17,12 +20,12 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
     {
         var attributes = new Dictionary<string, string> { ["node"] = node };
         if (env.PodNamespace is { } ns) attributes["namespace"] = ns;
-        if (env.PodName is { } pod) attributes["pod"] = pod;
-        var statics = conf.RuntimeConfig?.Ips;
+        if (env.PodName is { } podName) attributes["pod"] = podName;
+        var statics = pod?.IpAddrs?.Select(a => a.ToString()).ToList() ?? conf.RuntimeConfig?.Ips;
         if (statics is { Count: > 0 })
             return await AssignStaticAsync(statics, attributes, ct);
         var ipamConf = conf.Ipam ?? new IpamConf();
-        var pools = (ipamConf.Ipv4Pools ?? []).Concat(ipamConf.Ipv6Pools ?? []).ToList();
+        var pools = (pod?.Ipv4Pools ?? ipamConf.Ipv4Pools ?? []).Concat(pod?.Ipv6Pools ?? ipamConf.Ipv6Pools ?? []).ToList();
         var assigned = await ipam.AutoAssignAsync(new AutoAssignRequest
         {
             Handle = Handle,
@@ -44,7 +47,7 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
             {
                 var slash = text.IndexOf('/');
                 if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out var ip))
-                    throw new CniException(CniCodes.InvalidConfig, $"runtimeConfig.ips: '{text}' is not an IP address");
+                    throw new CniException(CniCodes.InvalidConfig, $"static address '{text}' is not an IP address");
                 result.Add((await ipam.AssignSpecificAsync(ip, Handle, node, attributes, ct)).Address);
             }
             return result;

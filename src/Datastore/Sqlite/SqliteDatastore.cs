@@ -168,19 +168,27 @@ public sealed class SqliteDatastore : IDatastore
     }
 
     /// <summary>One write transaction: takes the file's write lock up front (IMMEDIATE, so two readers never deadlock
-    /// upgrading), reads the key's current revision, lets <paramref name="body"/> check and change it under the next
+    /// upgrading; see <see cref="SqliteWriteLock"/> for how it waits), reads the key's current revision, lets <paramref name="body"/> check and change it under the next
     /// store revision, records that revision and compacts the change log now and then.</summary>
     private Task<long> Write(string key, Action<SqliteConnection, long?, long> body) => Run(() =>
     {
         using var connection = Connect();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var revision = SqliteSchema.ReadMeta(connection, SqliteSchema.Revision) + 1;
-        body(connection, SqliteSchema.KeyRevision(connection, key), revision);
-        SqliteSchema.WriteMeta(connection, SqliteSchema.Revision, revision);
-        if (revision % Math.Max(1, RetainedChanges / 10) == 0)
-            SqliteSchema.Compact(connection, revision - RetainedChanges);
-        transaction.Commit();
-        return revision;
+        SqliteWriteLock.Begin(connection, SqliteSchema.BusyTimeout);
+        try
+        {
+            var revision = SqliteSchema.ReadMeta(connection, SqliteSchema.Revision) + 1;
+            body(connection, SqliteSchema.KeyRevision(connection, key), revision);
+            SqliteSchema.WriteMeta(connection, SqliteSchema.Revision, revision);
+            if (revision % Math.Max(1, RetainedChanges / 10) == 0)
+                SqliteSchema.Compact(connection, revision - RetainedChanges);
+            SqliteWriteLock.Commit(connection);
+            return revision;
+        }
+        catch
+        {
+            SqliteWriteLock.Rollback(connection);
+            throw;
+        }
     });
 
     private SqliteConnection Connect()

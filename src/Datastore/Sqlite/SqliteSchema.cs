@@ -10,9 +10,20 @@ internal static class SqliteSchema
     public const string Revision = "revision";
     public const string Compacted = "compacted";
 
+    /// <summary>How long a statement waits for a lock another process holds before the store reports unavailable.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Creates the tables once. Every CNI invocation opens the store, so the common case (schema present,
+    /// journal already WAL) is answered by one read: the DDL would otherwise take the write lock in each process.</summary>
     public static void Ensure(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('kv', 'changes', 'meta')) = 3
+               AND (SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal') = 1
+            """;
+        if (command.ExecuteScalar() is 1L && Scalar(connection, "SELECT count(*) FROM meta WHERE name IN ('revision', $p)", Compacted) == 2)
+            return;
         // WAL lets readers (watch polls) run beside the single writer; synchronous=NORMAL under WAL cannot corrupt
         // the file, it can only lose the last commits on power loss.
         command.CommandText = """
@@ -30,7 +41,7 @@ internal static class SqliteSchema
     public static void Configure(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+        command.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL;";
         command.ExecuteNonQuery();
     }
 
