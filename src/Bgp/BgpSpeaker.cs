@@ -225,7 +225,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
             peers = [.. _peers.Values];
             _peers.Clear();
         }
-        await Task.WhenAll(peers.Select(p => p.StopAsync(BgpSubcode.AdministrativeShutdown)));
+        byte? cease = _ctx.Options.StopLeavesRoutes && _ctx.Options.GracefulRestartTime is not null ? null : BgpSubcode.AdministrativeShutdown;
+        await Task.WhenAll(peers.Select(p => p.StopAsync(cease)));
         try { await _accept; } catch (OperationCanceledException) { }
         _ctx.Rib.CompleteChanges();
     }

@@ -19,6 +19,9 @@ public sealed record SpeakerOptions
     public TimeSpan? GracefulRestartTime { get; init; } = TimeSpan.FromSeconds(120);
     /// <summary>Set when this process restarted while the dataplane kept the routes: peers keep ours as stale until End-of-RIB.</summary>
     public bool Restarting { get; init; }
+    /// <summary>With graceful restart on, a stop (dispose) closes the sessions without a NOTIFICATION, so peers keep our
+    /// routes as stale until we are back (RFC 4724): for a node daemon, a stop is a restart.</summary>
+    public bool StopLeavesRoutes { get; init; }
     public TimeSpan HoldTime { get; init; } = TimeSpan.FromSeconds(90);
     /// <summary>First retry delay after a failed or closed connection; doubled per failure up to a minute, jittered.</summary>
     public TimeSpan ConnectRetryTime { get; init; } = TimeSpan.FromSeconds(5);

@@ -83,6 +83,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             ListenPort = options.BgpPort,
             ClusterId = IPAddress.TryParse(self.Spec.Bgp?.RouteReflectorClusterId, out var cluster) ? cluster : null,
             Restarting = takeover.ForwardingPreserved,
+            StopLeavesRoutes = true,
             Multipath = true,
             Log = m => LogSpeaker(log, m),
         });

@@ -3,7 +3,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using L3Net.Bgp;
 
-// One BGP speaker as an OS process, so a test can kill -9 it and start it again with --restarting (RFC 4724).
+// One BGP speaker as an OS process, so a test can kill -9 (or SIGTERM) it and start it again with --restarting (RFC 4724).
 // Prints the speaker's log and every Loc-RIB change ("route PREFIX via HOPS") on stdout.
 //   l3net-bgp-worker --as N --router-id A --peer ADDR:AS --originate P1,P2 [--restarting] [--originate-after-ms N]
 //                    [--gr-time S] [--deferral S]
@@ -31,6 +31,7 @@ var speaker = new BgpSpeaker(new SpeakerOptions
     GracefulRestartTime = TimeSpan.FromSeconds(Number("--gr-time", 30)),
     SelectionDeferralTime = TimeSpan.FromSeconds(Number("--deferral", 20)),
     Restarting = options.ContainsKey("--restarting"),
+    StopLeavesRoutes = true,
     Log = Console.WriteLine,
 });
 speaker.SetPeers([new PeerConfig { Address = IPAddress.Parse(peer[0]), RemoteAs = uint.Parse(peer[1], CultureInfo.InvariantCulture) }]);

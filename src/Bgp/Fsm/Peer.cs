@@ -208,15 +208,21 @@ internal sealed partial class Peer
         return true;
     }
 
-    /// <summary>Stops the neighbour: a Cease to the peer, its routes withdrawn.</summary>
-    public async Task StopAsync(byte ceaseSubcode)
+    /// <summary>Stops the neighbour: a Cease to the peer, or with no subcode a bare TCP close (the peer keeps our
+    /// routes as stale when graceful restart is on); its routes leave our RIB either way.</summary>
+    public async Task StopAsync(byte? ceaseSubcode)
     {
         await _stop.CancelAsync();
         Session[] sessions;
         lock (this)
             sessions = [.. _sessions];
         foreach (var s in sessions)
-            s.Abort(new BgpProtocolException(BgpError.Cease, ceaseSubcode, "peer stopped"));
+        {
+            if (ceaseSubcode is { } subcode)
+                s.Abort(new BgpProtocolException(BgpError.Cease, subcode, "peer stopped"));
+            else
+                s.Close();
+        }
         while (LiveSessions() > 0)
             await Task.Delay(20);
         try { await _loop; } catch (OperationCanceledException) { }

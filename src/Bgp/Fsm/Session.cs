@@ -77,6 +77,9 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
         _cts.Cancel();
     }
 
+    /// <summary>Ends the session from outside with a bare TCP close, no NOTIFICATION.</summary>
+    public void Close() => _cts.Cancel();
+
     /// <summary>Wakes the writer: the Adj-RIB-Out has something to send.</summary>
     public void SignalOutput() => _outSignal.Writer.TryWrite(true);
 

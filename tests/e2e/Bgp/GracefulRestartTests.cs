@@ -52,6 +52,25 @@ public sealed class GracefulRestartTests
     }
 
     [Fact]
+    public async Task A_stopped_speaker_closes_without_a_NOTIFICATION_so_BIRD_keeps_its_routes_as_stale()
+    {
+        Requires.Command("bird");
+        using var fabric = new PeeringFabric();
+        var bird = await BirdPeer.StartAsync(fabric.Tor, BirdConfigs.Peer("10.0.0.1", "10.0.0.1", 65001, "10.0.0.2", 65002, "ipv4",
+            BirdKept, protocolExtra: "graceful restart on;"));
+        using var worker = StartWorker(fabric.Node, "--originate", Kept);
+        await bird.WaitBirdRouteAsync(Kept, "BGP.next_hop: 10.0.0.2");
+
+        ProcessRunner.Run("kill", ["-TERM", worker.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).EnsureOk("SIGTERM");
+        await Eventually.AssertAsync(() => worker.HasExited, TimeSpan.FromSeconds(10), "the speaker stopping on SIGTERM", () => worker.Output);
+        // A Cease would make BIRD flush at once; a bare close leaves the route (stale) for our restart time (30 s).
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        var protocol = bird.Birdc("show", "protocols", "all", "l3net");
+        Assert.Contains("BGP.next_hop: 10.0.0.2", bird.Routes(Kept), StringComparison.Ordinal);
+        Assert.DoesNotContain("Received:", protocol, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Our_speaker_keeps_BIRD_routes_while_BIRD_restarts_and_sweeps_what_it_does_not_announce_again()
     {
         Requires.Command("bird");
