@@ -18,12 +18,8 @@ public sealed class GracefulRestartTests
     [Fact]
     public async Task BIRD_never_withdraws_our_routes_while_our_speaker_is_killed_and_restarts()
     {
-        Requires.Command("bird");
         using var fabric = new PeeringFabric();
-        var bird = await BirdPeer.StartAsync(fabric.Tor, BirdConfigs.Peer("10.0.0.1", "10.0.0.1", 65001, "10.0.0.2", 65002, "ipv4",
-            BirdKept, protocolExtra: "graceful restart on;"));
-        var first = StartWorker(fabric.Node, "--originate", $"{Kept},{Dropped}");
-        await bird.WaitBirdRouteAsync(Kept, "BGP.next_hop: 10.0.0.2");
+        var (bird, first) = await StartBirdAndWorkerAsync(fabric, $"{Kept},{Dropped}");
         await bird.WaitBirdRouteAsync(Dropped, "BGP.next_hop: 10.0.0.2");
         await Eventually.AssertAsync(() => first.Output.Contains($"route {BirdKept} via 10.0.0.1"), TimeSpan.FromSeconds(15),
             "the speaker learning BIRD's route", () => first.Output);
@@ -54,12 +50,9 @@ public sealed class GracefulRestartTests
     [Fact]
     public async Task A_stopped_speaker_closes_without_a_NOTIFICATION_so_BIRD_keeps_its_routes_as_stale()
     {
-        Requires.Command("bird");
         using var fabric = new PeeringFabric();
-        var bird = await BirdPeer.StartAsync(fabric.Tor, BirdConfigs.Peer("10.0.0.1", "10.0.0.1", 65001, "10.0.0.2", 65002, "ipv4",
-            BirdKept, protocolExtra: "graceful restart on;"));
-        using var worker = StartWorker(fabric.Node, "--originate", Kept);
-        await bird.WaitBirdRouteAsync(Kept, "BGP.next_hop: 10.0.0.2");
+        var (bird, worker) = await StartBirdAndWorkerAsync(fabric, Kept);
+        using var _ = worker;
 
         ProcessRunner.Run("kill", ["-TERM", worker.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).EnsureOk("SIGTERM");
         await Eventually.AssertAsync(() => worker.HasExited, TimeSpan.FromSeconds(10), "the speaker stopping on SIGTERM", () => worker.Output);
@@ -105,6 +98,18 @@ public sealed class GracefulRestartTests
         Assert.True(await Eventually.HoldsAsync(() => !speaker.HasRoute(BirdKept), TimeSpan.FromSeconds(3)) == false,
             "stale routes dropped before the restart time\n" + speaker.Describe());
         await Eventually.AssertAsync(() => !speaker.HasRoute(BirdKept), TimeSpan.FromSeconds(10), "stale routes swept after the restart time", speaker.Describe);
+    }
+
+    /// <summary>BIRD with graceful restart in the ToR namespace, our speaker process peering with it and originating
+    /// <paramref name="originate"/>; returns once BIRD holds <see cref="Kept"/> from us.</summary>
+    private static async Task<(BirdPeer Bird, BackgroundProcess Worker)> StartBirdAndWorkerAsync(PeeringFabric fabric, string originate)
+    {
+        Requires.Command("bird");
+        var bird = await BirdPeer.StartAsync(fabric.Tor, BirdConfigs.Peer("10.0.0.1", "10.0.0.1", 65001, "10.0.0.2", 65002, "ipv4",
+            BirdKept, protocolExtra: "graceful restart on;"));
+        var worker = StartWorker(fabric.Node, "--originate", originate);
+        await bird.WaitBirdRouteAsync(Kept, "BGP.next_hop: 10.0.0.2");
+        return (bird, worker);
     }
 
     /// <summary>Starts tests/BgpWorker (built next to this assembly's configuration) in <paramref name="node"/> as
