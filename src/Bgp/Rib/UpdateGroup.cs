@@ -63,8 +63,11 @@ internal sealed class UpdateGroup(ExportKey key, uint localAs, uint? clusterId)
                 LinkLocalNextHop = keepNextHop ? null : Key.LinkLocalAddress,
                 LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,
             };
+        // Reflected: the originator's global next hop stays; its link-local one is valid only on the originator's link,
+        // which the client may not share (RFC 2545 3), so it is dropped.
         return a with
         {
+            LinkLocalNextHop = null,
             LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,
             OriginatorId = a.OriginatorId ?? source.RouterId,
             ClusterList = new ValueArray<uint>([clusterId!.Value, .. a.ClusterList.Span]),
