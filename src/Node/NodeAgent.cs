@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using L3Net.Bgp;
 using L3Net.Datastore;
+using L3Net.Datastore.Kubernetes;
 using L3Net.Felix;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
@@ -50,7 +51,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await using var datastore = DatastoreFactory.Open(config);
         var store = new ResourceStore(datastore);
         var ipam = new IpamService(datastore);
-        using var kubeClient = KubeMetadata.ClientFor(config);
+        using var kubeClient = KubeApiClient.ForDatastore(config);
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
         var loops = new List<Task>();
         if (kube is not null)

@@ -25,6 +25,18 @@ public sealed class KubeApiClient : IDisposable
     private readonly Lock _tokenLock = new();
     private (string? Token, DateTime ReadAt) _fileToken;
 
+    private const string Scheme = "kubernetes://";
+
+    /// <summary>The client a datastore string names: <c>kubernetes</c> (in-cluster, then $KUBECONFIG, then
+    /// ~/.kube/config) or <c>kubernetes:///path/to/kubeconfig</c>; null for any other backend.</summary>
+    public static KubeApiClient? ForDatastore(string datastore, KubeClientOptions? options = null)
+    {
+        if (datastore != "kubernetes" && !datastore.StartsWith(Scheme, StringComparison.Ordinal))
+            return null;
+        var path = datastore.StartsWith(Scheme, StringComparison.Ordinal) ? datastore[Scheme.Length..] : "";
+        return new KubeApiClient(KubeConfig.Resolve(path.Length == 0 ? null : path), options);
+    }
+
     public KubeApiClient(KubeConfig config, KubeClientOptions? options = null)
     {
         _config = config;

@@ -20,14 +20,8 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
     /// <summary>Opens the datastore the configuration string names: <c>kubernetes</c> (in-cluster, else
     /// <c>$KUBECONFIG</c>, else <c>~/.kube/config</c>) or <c>kubernetes:///path/to/kubeconfig</c>.</summary>
     public static KubernetesDatastore Open(string config, KubeClientOptions? options = null)
-    {
-        string? path = null;
-        if (config.StartsWith("kubernetes://", StringComparison.Ordinal))
-            path = config["kubernetes://".Length..];
-        else if (config != "kubernetes")
-            throw new ArgumentException($"'{config}' is not a Kubernetes datastore string (kubernetes or kubernetes:///path/to/kubeconfig)");
-        return new KubernetesDatastore(new KubeApiClient(KubeConfig.Resolve(string.IsNullOrEmpty(path) ? null : path), options), options);
-    }
+        => new(KubeApiClient.ForDatastore(config, options)
+            ?? throw new ArgumentException($"'{config}' is not a Kubernetes datastore string (kubernetes or kubernetes:///path/to/kubeconfig)"), options);
 
     public async Task<KeyValue?> GetAsync(string key, CancellationToken ct = default)
     {

@@ -52,13 +52,7 @@ public sealed class KubernetesPodInfo(KubeApiClient client) : IDisposable
 {
     /// <summary>For a datastore string <c>kubernetes</c> or <c>kubernetes:///path/to/kubeconfig</c> (the conflist's
     /// <c>datastore</c>); null for any other backend, where there is no pod to ask about.</summary>
-    public static KubernetesPodInfo? TryOpen(string datastore, KubeClientOptions? options = null)
-    {
-        if (datastore != "kubernetes" && !datastore.StartsWith("kubernetes://", StringComparison.Ordinal))
-            return null;
-        var path = datastore.StartsWith("kubernetes://", StringComparison.Ordinal) ? datastore["kubernetes://".Length..] : "";
-        return new KubernetesPodInfo(new KubeApiClient(KubeConfig.Resolve(path.Length == 0 ? null : path), options));
-    }
+    public static KubernetesPodInfo? TryOpen(string datastore, KubeClientOptions? options = null) => KubeApiClient.ForDatastore(datastore, options) is { } client ? new KubernetesPodInfo(client) : null;
 
     /// <summary>The pod, or null when it does not exist (deleted before the runtime called us).</summary>
     public async Task<PodInfo?> GetAsync(string ns, string pod, CancellationToken ct = default)

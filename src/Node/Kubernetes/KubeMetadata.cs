@@ -79,23 +79,14 @@ public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClien
 
     private static bool Same<T>(T a, T b) => (a, b) switch
     {
-        (Dictionary<string, string> x, Dictionary<string, string> y) => x.Count == y.Count && !x.Except(y).Any(),
+        (Dictionary<string, string> x, Dictionary<string, string> y) => SameLabels(x, y),
         _ => Equals(a, b),
     };
 
+    internal static bool SameLabels(Dictionary<string, string> x, Dictionary<string, string> y) => x.Count == y.Count && !x.Except(y).Any();
+
     internal static Dictionary<string, string> Labels(JsonObject o) =>
         (o["metadata"]?["labels"] as JsonObject ?? []).Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
-
-    /// <summary>The datastore string's kubeconfig: <c>kubernetes</c> (in-cluster, then $KUBECONFIG, then ~/.kube/config)
-    /// or <c>kubernetes:///path</c>; null for the other backends, which have no API to follow.</summary>
-    public static KubeApiClient? ClientFor(string datastore)
-    {
-        const string scheme = "kubernetes://";
-        if (datastore != "kubernetes" && !datastore.StartsWith(scheme, StringComparison.Ordinal))
-            return null;
-        var path = datastore.StartsWith(scheme, StringComparison.Ordinal) ? datastore[scheme.Length..] : "";
-        return new KubeApiClient(KubeConfig.Resolve(path.Length == 0 ? null : path));
-    }
 }
 
 /// <summary>A Kubernetes Node as the node daemon uses it: its labels and its InternalIP.</summary>
@@ -108,8 +99,7 @@ public sealed record KubeNodeInfo(Dictionary<string, string> Labels, string? Int
         return new KubeNodeInfo(KubeMetadata.Labels(node), ip);
     }
 
-    public bool Equals(KubeNodeInfo? other) => other is not null && InternalIp == other.InternalIp
-        && Labels.Count == other.Labels.Count && !Labels.Except(other.Labels).Any();
+    public bool Equals(KubeNodeInfo? other) => other is not null && InternalIp == other.InternalIp && KubeMetadata.SameLabels(Labels, other.Labels);
 
     public override int GetHashCode() => HashCode.Combine(InternalIp, Labels.Count);
 }
