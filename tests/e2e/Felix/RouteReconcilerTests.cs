@@ -24,11 +24,11 @@ public sealed class RouteReconcilerTests
         var b = IPNetwork.Parse("10.244.2.0/26");
 
         table.SetBlocks([a, b]);
-        Assert.Equal(0, reconciler.ApplyChanges(table.TakeChanges()).Failed);
+        Assert.Equal(0, reconciler.Apply(table.TakeChanges()).Failed);
         Assert.Equal(2, Blackholes(host).Length);
 
         table.SetBlocks([b]);
-        Assert.Equal(0, reconciler.ApplyChanges(table.TakeChanges()).Failed);
+        Assert.Equal(0, reconciler.Apply(table.TakeChanges()).Failed);
         Assert.Equal(["10.244.2.0/26"], Blackholes(host));
 
         // A blackhole the kernel holds but nobody wants any more (left by a previous process): the resync removes it.

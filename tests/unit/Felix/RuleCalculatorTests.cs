@@ -22,9 +22,9 @@ public sealed class RuleCalculatorTests
     public void An_unselected_pod_gets_no_chain_and_nat_outgoing_masquerades_pool_traffic_leaving_the_pools()
     {
         var rules = RuleCalculator.Calculate(new RuleInputs("n1", [Ep("n1", "a", "10.244.0.5", [])], [], [Pool]));
-        Assert.Empty(rules.Chains.Single(c => c.Name == "l3n-to-wl").Rules);
+        Assert.Empty(rules.V4.Chains.Single(c => c.Name == "l3n-to-wl").Rules);
         Assert.Contains("-m set --match-set l3n-masq-pools src -m set ! --match-set l3n-all-pools dst -j MASQUERADE",
-            rules.Chains.Single(c => c.Name == "l3n-POSTROUTING").Rules);
+            rules.V4.Chains.Single(c => c.Name == "l3n-POSTROUTING").Rules);
         Assert.Equal(["10.244.0.0/16"], rules.Sets.Single(s => s.Name == "l3n-masq-pools").Members);
     }
 
@@ -46,12 +46,12 @@ public sealed class RuleCalculatorTests
 
         var rules = RuleCalculator.Calculate(new RuleInputs("n1", [web, client, other], [policy], [Pool]));
 
-        Assert.Equal(["-o caliweb -g l3n-tw-caliweb"], rules.Chains.Single(c => c.Name == "l3n-to-wl").Rules);
-        var epChain = rules.Chains.Single(c => c.Name == "l3n-tw-caliweb").Rules;
+        Assert.Equal(["-o caliweb -g l3n-tw-caliweb"], rules.V4.Chains.Single(c => c.Name == "l3n-to-wl").Rules);
+        var epChain = rules.V4.Chains.Single(c => c.Name == "l3n-tw-caliweb").Rules;
         Assert.Equal("-j DROP", epChain[^1]);
-        var policyChain = rules.Chains.Single(c => c.Name.StartsWith("l3n-pi-", StringComparison.Ordinal));
-        // 2 peers x 2 resolvable ports (the named port allows nothing).
-        Assert.Equal(4, policyChain.Rules.Count);
+        var policyChain = rules.V4.Chains.Single(c => c.Name.StartsWith("l3n-pi-", StringComparison.Ordinal));
+        // 2 peers x 3 ports (the named port through a set of the selected pods' address-port pairs).
+        Assert.Equal(6, policyChain.Rules.Count);
         Assert.Contains(policyChain.Rules, r => r.Contains("-p tcp --dport 80:90", StringComparison.Ordinal));
         Assert.Contains(policyChain.Rules, r => r.Contains("-p udp --dport 53", StringComparison.Ordinal));
         // The pod selector is namespaced: only the client in the policy's namespace is a member.
@@ -71,7 +71,7 @@ public sealed class RuleCalculatorTests
         var before = RuleCalculator.Calculate(new RuleInputs("n1", [web, Ep("n2", "c", "10.244.1.7", [])], [policy], [Pool]));
         var after = RuleCalculator.Calculate(new RuleInputs("n1", [web, Ep("n2", "c", "10.244.1.7", new() { ["role"] = "client" })], [policy], [Pool]));
 
-        Assert.Equal(before.Chains.SelectMany(c => c.RuleHashes), after.Chains.SelectMany(c => c.RuleHashes));
+        Assert.Equal(before.V4.Chains.SelectMany(c => c.RuleHashes), after.V4.Chains.SelectMany(c => c.RuleHashes));
         Assert.Empty(before.Sets.Single(s => s.Name.StartsWith("l3n-s-", StringComparison.Ordinal)).Members);
         Assert.Equal(["10.244.1.7"], after.Sets.Single(s => s.Name.StartsWith("l3n-s-", StringComparison.Ordinal)).Members);
     }
@@ -89,9 +89,9 @@ public sealed class RuleCalculatorTests
         var rules = RuleCalculator.Calculate(new RuleInputs("n1", [web], [denyAll, egress], [Pool]));
 
         // Both policies isolate ingress (Kubernetes always includes Ingress) and neither allows any.
-        Assert.Equal(2, rules.Chains.Count(c => c.Name.StartsWith("l3n-pi-", StringComparison.Ordinal) && c.Rules.Count == 0));
-        Assert.Equal(["-i caliweb -g l3n-fw-caliweb"], rules.Chains.Single(c => c.Name == "l3n-from-wl").Rules);
-        Assert.Contains(rules.Chains.Single(c => c.Name.StartsWith("l3n-po-", StringComparison.Ordinal)).Rules,
+        Assert.Equal(2, rules.V4.Chains.Count(c => c.Name.StartsWith("l3n-pi-", StringComparison.Ordinal) && c.Rules.Count == 0));
+        Assert.Equal(["-i caliweb -g l3n-fw-caliweb"], rules.V4.Chains.Single(c => c.Name == "l3n-from-wl").Rules);
+        Assert.Contains(rules.V4.Chains.Single(c => c.Name.StartsWith("l3n-po-", StringComparison.Ordinal)).Rules,
             r => r.StartsWith("-p udp --dport 53", StringComparison.Ordinal));
     }
 
