@@ -96,12 +96,12 @@ public sealed partial class NodeTorTests
         });
         await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip, 1), Converge, "the policy denying the client", logs);
         var webNode = f.Nodes[$"node{web.Node}"];
-        var rulesBefore = OurRules(webNode);
+        var rulesBefore = NodeFabric.OurRules(webNode);
         var wep = (await f.Store.GetAsync<WorkloadEndpoint>($"node{client.Node}-{client.Name}-eth0", "default", ct))!;
         wep.Metadata.Labels["role"] = "allowed";
         await f.Store.UpdateAsync(wep, ct);
         await Eventually.AssertAsync(() => client.Host.Ping(web.Ip, 1), Converge, "the label change letting the client in", logs);
-        Assert.Equal(rulesBefore, OurRules(webNode));
+        Assert.Equal(rulesBefore, NodeFabric.OurRules(webNode));
     }
 
     /// <summary>A learned route, the FORWARD hook and a local pod's proxy ARP changed by hand on its node come back
@@ -133,10 +133,6 @@ public sealed partial class NodeTorTests
         await Eventually.AssertAsync(() => f.Bird!.IsEstablished($"node{restarting.Node}"), Converge, "the new daemon re-established with the ToR", logs);
         Assert.True(pinger.Host.Ping(restarting.Ip, 2), "lost the restarted node's pod after the restart");
     }
-
-    /// <summary>Our chains' rules without packet counters.</summary>
-    private static string OurRules(NetnsHost node)
-        => string.Join('\n', node.Exec("iptables-save").Stdout.Split('\n').Where(l => l.StartsWith("-A l3n-", StringComparison.Ordinal)));
 
     [GeneratedRegex(@"(\d+) received")]
     private static partial Regex Received();
