@@ -11,8 +11,9 @@ public sealed record DataplaneApplyResult(RouteApplyResult Routes, RuleSetApplyR
 
 /// <summary>
 /// Felix: the calculation (<see cref="Routes"/>, <see cref="RuleCalculator"/>) joined to the appliers (netlink batches,
-/// ipset restore, iptables-restore and ip6tables-restore). Callers feed inputs, then call <see cref="ApplyAsync"/>: without resync only what
-/// changed since the last apply reaches the kernel; with resync everything is compared with the kernel and repaired.
+/// <see cref="RuleSetApplier"/>: ipset restore, iptables-restore and ip6tables-restore). Callers feed inputs, then call
+/// <see cref="ApplyAsync"/>: without resync only what changed since the last apply reaches the kernel; with resync
+/// everything is compared with the kernel and repaired.
 /// Order matters for policy: sets exist before the rules that use them, and stale sets go after the rules stopped
 /// using them. A resync also puts back the endpoints' sysctls, in <paramref name="netnsPath"/> when given (tests), else
 /// in the process's own namespace (the daemon runs in the node's). Not thread-safe: one loop owns it.

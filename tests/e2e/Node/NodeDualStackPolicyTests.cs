@@ -14,8 +14,6 @@ namespace L3Net.Tests.E2e.Node;
 /// </summary>
 public sealed class NodeDualStackPolicyTests
 {
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task Ipv6_pods_get_nat_outgoing_policy_by_relabel_named_ports_and_ip6tables_drift_repair()
     {
@@ -30,7 +28,7 @@ public sealed class NodeDualStackPolicyTests
             web.Host.Start("busybox", ["nc", "-ll", "-p", port, "-e", "/bin/true"]);
         string Logs() => $"node1:\n{f.DaemonOutput("node1")}\nip6tables:\n{node.Exec("ip6tables-save").Stdout}\nipsets:\n{node.Exec("ipset", "save").Stdout}";
 
-        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip6!, 1) && client.Connects(web.Ip6!, 8080), Converge,
+        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip6!, 1) && client.Connects(web.Ip6!, 8080), NodeFabric.Converge,
             "the client reaching the web pod over IPv6 before any policy", Logs);
 
         NatOutgoing6(f, client, Logs);
@@ -59,16 +57,16 @@ public sealed class NodeDualStackPolicyTests
     {
         var node = f.Nodes[$"node{web.Node}"];
         await f.ApplyAsync(WebPolicy(null));
-        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip6!, 1), Converge, "the IPv6 policy denying ping6", logs);
+        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip6!, 1), NodeFabric.Converge, "the IPv6 policy denying ping6", logs);
         Assert.False(client.Connects(web.Ip6!, 8080), "the IPv6 policy let TCP through");
         var rules4 = NodeFabric.OurRules(node);
         var rules6 = NodeFabric.OurRules(node, "ip6tables-save");
 
         await SetClientRoleAsync(f, client, "allowed");
-        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip6!, 1) && client.Connects(web.Ip6!, 8080), Converge,
+        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip6!, 1) && client.Connects(web.Ip6!, 8080), NodeFabric.Converge,
             "the relabel letting the client in over IPv6", logs);
         await SetClientRoleAsync(f, client, "other");
-        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip6!, 1), Converge, "the relabel shutting the client out again", logs);
+        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip6!, 1), NodeFabric.Converge, "the relabel shutting the client out again", logs);
 
         Assert.Equal(rules6, NodeFabric.OurRules(node, "ip6tables-save"));
         Assert.Equal(rules4, NodeFabric.OurRules(node));
@@ -81,7 +79,7 @@ public sealed class NodeDualStackPolicyTests
     {
         var node = f.Nodes[$"node{web.Node}"];
         await f.ApplyAsync(WebPolicy([new NetworkPolicyPort { Port = "http", Protocol = "TCP" }]));
-        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip6!, 1), Converge, "the named-port policy stopping ping6", logs);
+        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip6!, 1), NodeFabric.Converge, "the named-port policy stopping ping6", logs);
         Assert.True(client.Connects(web.Ip6!, 8080), $"TCP over IPv6 to the named port was refused\n{logs()}");
         Assert.True(client.Connects(web.Ip, 8080), "TCP over IPv4 to the named port was refused");
         Assert.False(client.Connects(web.Ip6!, 9090), "TCP to a port the policy does not name got through");
@@ -91,7 +89,7 @@ public sealed class NodeDualStackPolicyTests
         var wep = (await f.Store.GetAsync<WorkloadEndpoint>($"node{web.Node}-{web.Name}-eth0", "default", ct))!;
         wep.Spec.Ports = [new WorkloadEndpointPort { Name = "http", Port = 9090 }];
         await f.Store.UpdateAsync(wep, ct);
-        await Eventually.AssertAsync(() => client.Connects(web.Ip6!, 9090), Converge, "the port's new number letting TCP in", logs);
+        await Eventually.AssertAsync(() => client.Connects(web.Ip6!, 9090), NodeFabric.Converge, "the port's new number letting TCP in", logs);
         Assert.False(client.Connects(web.Ip6!, 8080), "the port's old number still let TCP in");
         Assert.Equal(rules6, NodeFabric.OurRules(node, "ip6tables-save"));
     }

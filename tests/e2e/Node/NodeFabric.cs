@@ -16,6 +16,9 @@ namespace L3Net.Tests.E2e.Node;
 /// </summary>
 public sealed class NodeFabric : IAsyncDisposable
 {
+    /// <summary>How long the daemons get to bring what a test changed into the kernel and the ToR.</summary>
+    public static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
+
     private readonly string _dir = Directory.CreateTempSubdirectory("l3t-node-").FullName;
     private readonly IDatastore _datastore;
     private readonly Dictionary<string, BackgroundProcess> _daemons = [];
