@@ -112,6 +112,7 @@ public sealed class FelixAppliersTests
         IPPool[] pools = [new() { Metadata = { Name = "p6" }, Spec = { Cidr = "fd00:10::/64", NatOutgoing = true } }];
         var rules = RuleCalculator.Calculate(new RuleInputs("n1", [web], [policy], pools));
         var applier = new RuleSetApplier(CommandRunner.InNamespace(host.Namespace));
+        host.Exec("ip6tables", "-A", "FORWARD", "-s", "2001:db8::1", "-j", "DROP").EnsureOk("foreign rule");
 
         var first = await applier.ApplyAsync(rules, resync: true, ct);
         Assert.True(first.V4.Changed && first.V6.Changed && first.IpsetLines > 0);
@@ -119,6 +120,13 @@ public sealed class FelixAppliersTests
         Assert.Contains("-j MASQUERADE", host.Exec("ip6tables-save", "-t", "nat").Stdout);
         var again = await applier.ApplyAsync(rules, resync: true, ct);
         Assert.Equal(RuleSetApplyResult.None, again);
+
+        // Everything of ours goes from both families and ipset; the foreign IPv6 rule stays.
+        FamilyRules Nothing(IpVersion v) => new(v, [], []);
+        await applier.ApplyAsync(new RuleSet(Nothing(IpVersion.V4), Nothing(IpVersion.V6), []), resync: true, ct);
+        var save6 = host.Exec("ip6tables-save").EnsureOk("ip6tables-save").Stdout;
+        Assert.DoesNotContain("l3n-", save6 + Save(host) + host.Exec("ipset", "list", "-n").Stdout);
+        Assert.Contains("-A FORWARD -s 2001:db8::1/128 -j DROP", save6);
     }
 
     private static string Save(NetnsHost host)

@@ -95,6 +95,22 @@ public sealed class ResourceCodecTests
     }
 
     [Fact]
+    public void A_policy_port_is_read_from_a_number_or_a_name_and_written_back_as_the_api_has_it()
+    {
+        // The API server's form of a networking.k8s.io NetworkPolicy: numeric ports are JSON numbers.
+        const string json = """
+            {"apiVersion": "l3net.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 80}, {"port": "http", "protocol": "TCP"}]}]}}
+            """;
+        var info = ResourceKinds.Resolve("NetworkPolicy").JsonTypeInfo;
+        var policy = (NetworkPolicy)System.Text.Json.JsonSerializer.Deserialize(json, info)!;
+        Assert.Equal(["80", "http"], policy.Spec.Ingress![0].Ports!.Select(p => p.Port));
+        var written = System.Text.Json.JsonSerializer.Serialize(policy, info);
+        Assert.Contains("\"port\":80", written);
+        Assert.Contains("\"port\":\"http\"", written);
+    }
+
+    [Fact]
     public void Json_input_and_lists_are_read_like_yaml()
     {
         const string json = """
