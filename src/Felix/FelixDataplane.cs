@@ -16,12 +16,13 @@ public sealed record DataplaneApplyResult(RouteApplyResult Routes, RuleSetApplyR
 /// everything is compared with the kernel and repaired.
 /// Order matters for policy: sets exist before the rules that use them, and stale sets go after the rules stopped
 /// using them. A resync also puts back the endpoints' sysctls, in <paramref name="netnsPath"/> when given (tests), else
-/// in the process's own namespace (the daemon runs in the node's). Not thread-safe: one loop owns it.
+/// in the process's own namespace (the daemon runs in the node's). <paramref name="ipv6"/> false leaves ip6tables alone
+/// (a kernel without IPv6). Not thread-safe: one loop owns it.
 /// </summary>
-public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, string? netnsPath = null)
+public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, string? netnsPath = null, bool ipv6 = true)
 {
     private readonly RouteReconciler _routes = new(socket);
-    private readonly RuleSetApplier _rules = new(runner);
+    private readonly RuleSetApplier _rules = new(runner, ipv6);
     private RuleSet? _ruleSet;
     private bool _rulesDirty;
 

@@ -129,6 +129,24 @@ public sealed class FelixAppliersTests
         Assert.Contains("-A FORWARD -s 2001:db8::1/128 -j DROP", save6);
     }
 
+    [Fact]
+    public async Task Without_ipv6_only_the_ipv4_family_is_written()
+    {
+        Requires.Command("ip6tables-restore");
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        IPPool[] pools = [new() { Metadata = { Name = "p" }, Spec = { Cidr = "10.244.0.0/16", NatOutgoing = true } }];
+        var rules = RuleCalculator.Calculate(new RuleInputs("n1", [], [], pools));
+
+        var result = await new RuleSetApplier(CommandRunner.InNamespace(host.Namespace), ipv6: false).ApplyAsync(rules, resync: true, TestContext.Current.CancellationToken);
+
+        Assert.True(result.V4.Changed);
+        Assert.False(result.V6.Changed);
+        Assert.Contains("l3n-", Save(host));
+        Assert.DoesNotContain("l3n-", host.Exec("ip6tables-save").EnsureOk("ip6tables-save").Stdout);
+        Assert.DoesNotContain("pools6", host.Exec("ipset", "list", "-n").Stdout);
+    }
+
     private static string Save(NetnsHost host)
         => host.Exec("iptables-save").EnsureOk("iptables-save").Stdout;
 }
