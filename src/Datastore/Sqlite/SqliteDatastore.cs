@@ -48,6 +48,13 @@ public sealed class SqliteDatastore : IDatastore
         {
             throw new DatastoreUnavailableException($"sqlite {path}: {e.Message}", e);
         }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+        {
+            // A published program carries libe_sqlite3.so next to itself; without it the provider's static set-up
+            // fails with a message that names neither SQLite nor the file (and a trimmed build strips even that).
+            throw new DatastoreException($"sqlite {path}: the SQLite native library (libe_sqlite3.so) could not be loaded; "
+                + $"it must be installed next to {Environment.ProcessPath}", e);
+        }
         return store;
     }
 

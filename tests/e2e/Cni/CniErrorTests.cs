@@ -37,6 +37,27 @@ public sealed class CniErrorTests
     }
 
     [Fact]
+    public async Task A_plugin_installed_without_its_SQLite_library_says_which_file_is_missing()
+    {
+        using var h = new CniHarness();
+        var pod = h.AddPod("p");
+        var alone = Directory.CreateTempSubdirectory("l3net-cni-alone-");
+        try
+        {
+            var binary = Path.Combine(alone.FullName, "l3net");
+            File.Copy(CniHarness.Binary, binary);
+            var reply = await h.RunAsync(h.Conf(), h.Env("ADD", "c1", pod), binary);
+            Assert.NotEqual(0, reply.ExitCode);
+            Assert.Contains("libe_sqlite3.so", reply.Json["msg"]!.GetValue<string>());
+            Assert.Empty(h.CaliLinks());
+        }
+        finally
+        {
+            alone.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_exhausted_pool_fails_with_nothing_left_allocated()
     {
         using var h = new CniHarness();

@@ -106,10 +106,10 @@ internal sealed class CniHarness : IDisposable
         ["CNI_ARGS"] = podName is null ? "" : $"K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName}",
     };
 
-    public async Task<CniRun> RunAsync(string stdin, IReadOnlyDictionary<string, string> env)
+    public async Task<CniRun> RunAsync(string stdin, IReadOnlyDictionary<string, string> env, string? binary = null)
     {
         // Generous: the suite shares two cores with builds, and 50 plugin processes may start at once.
-        var r = await ProcessRunner.RunAsync("ip", ["netns", "exec", Node.Namespace, Binary], stdin, env, TimeSpan.FromMinutes(5));
+        var r = await ProcessRunner.RunAsync("ip", ["netns", "exec", Node.Namespace, binary ?? Binary], stdin, env, TimeSpan.FromMinutes(5));
         return new CniRun(r.ExitCode, r.Stdout, r.Stderr);
     }
 
