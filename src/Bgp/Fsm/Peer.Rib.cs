@@ -32,7 +32,7 @@ internal sealed partial class Peer
                 _ctx.Rib.AddSource(_source);
                 _inRib = true;
             }
-            if (_source.Stale is not null)
+            if (_source.Stale > 0)
             {
                 // RFC 4724 4.2: keep the stale routes only if the peer kept its forwarding state for the family.
                 if (open.GracefulRestart is { } gr && gr.Families.Any(f => session.Families.Contains(f.Afi) && f.ForwardingPreserved))
@@ -67,9 +67,9 @@ internal sealed partial class Peer
                 if (gr is { RestartTime: > 0 } && !session.NotificationExchanged && !_stop.IsCancellationRequested)
                 {
                     // RFC 4724 4.2: the peer went away without a NOTIFICATION; keep its routes, marked stale.
-                    _source.Stale = [.. _source.AdjRibIn.Keys];
+                    var kept = _ctx.Rib.MarkStale(_source);
                     ScheduleStaleSweep(gr.RestartTime);
-                    reason += $" (graceful restart: keeping {_source.Stale.Count} routes for {gr.RestartTime} s)";
+                    reason += $" (graceful restart: keeping {kept} routes for {gr.RestartTime} s)";
                 }
                 else
                 {
@@ -97,11 +97,10 @@ internal sealed partial class Peer
                 return;
             lock (_ctx.Rib.Lock)
             {
-                if (generation != _staleGeneration || _source.Stale is null)
+                if (generation != _staleGeneration || _source.Stale == 0)
                     return;
-                _ctx.Log($"peer {Config.Address}: graceful restart time over, dropping {_source.Stale.Count} stale routes");
+                _ctx.Log($"peer {Config.Address}: graceful restart time over, dropping {_source.Stale} stale routes");
                 _ctx.Rib.SweepStale(_source);
-                _source.Stale = null;
                 _ctx.Rib.Commit();
             }
         }, TaskScheduler.Default);
@@ -121,14 +120,12 @@ internal sealed partial class Peer
             Accept(prefix, u.MpAttributes!);
         if (u.EndOfRib is { } afi)
         {
-            _ctx.Log($"peer {Config.Address}: End-of-RIB {afi}, {_source.AdjRibIn.Count} routes");
+            _ctx.Log($"peer {Config.Address}: End-of-RIB {afi}, {_source.Accepted} routes");
             _ctx.Rib.SweepStale(_source, afi);
-            if (_source.Stale is { Count: 0 })
-                _source.Stale = null;
             _restartSettled = true;
             _ctx.NotifyRestartProgress();
         }
-        if (Config.MaxPrefixes is { } max && _source.AdjRibIn.Count > max)
+        if (Config.MaxPrefixes is { } max && _source.Accepted > max)
         {
             _idleHold = true;
             // RFC 4486 4: AFI, SAFI and the limit as data.

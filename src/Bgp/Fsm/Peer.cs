@@ -60,7 +60,7 @@ internal sealed partial class Peer
             int accepted, advertised;
             lock (_ctx.Rib.Lock)
             {
-                accepted = _source.AdjRibIn.Count;
+                accepted = _source.Accepted;
                 advertised = _sessions.FirstOrDefault(s => s.Member is not null)?.Member!.Out.Count ?? 0;
             }
             return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised);
