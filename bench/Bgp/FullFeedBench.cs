@@ -22,7 +22,7 @@ internal static class FullFeedBench
     private const int AttributeSets = 500;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan IdleFor = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(20);
 
     private sealed record Result(string Receiver, double Seconds, double CpuSeconds, long RssBytes, long Routes, double SenderCpu, string? Error);
 
@@ -41,7 +41,7 @@ internal static class FullFeedBench
         var receivers = new (string Key, Func<FeedReceiver> Make)[]
         {
             ("l3net", () => new OurReceiver()), ("bird", () => new BirdReceiver()),
-            ("frr", () => new FrrReceiver()), ("gobgp", () => new GoBgpReceiver()),
+            ("frr", () => new FrrReceiver()), ("gobgp", () => new GoBgpReceiver(routes)),
         }.Where(r => only.Count == 0 || only.Contains(r.Key)).ToList();
 
         Console.WriteLine($"# bgp-fullfeed: {routes} routes, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load: {Load()}");

@@ -114,10 +114,8 @@ internal sealed partial class Peer
             _rejected.Remove(prefix);
             _ctx.Rib.Withdraw(_source, prefix);
         }
-        foreach (var prefix in u.Announced)
-            Accept(prefix, u.Attributes!);
-        foreach (var prefix in u.MpAnnounced)
-            Accept(prefix, u.MpAttributes!);
+        Accept(u.Announced, u.Attributes);
+        Accept(u.MpAnnounced, u.MpAttributes);
         if (u.EndOfRib is { } afi)
         {
             _ctx.Log($"peer {Config.Address}: End-of-RIB {afi}, {_source.Accepted} routes");
@@ -135,9 +133,19 @@ internal sealed partial class Peer
         return true;
     }
 
-    private void Accept(Prefix prefix, PathAttributes attributes)
+    /// <summary>The prefixes of one UPDATE share their attributes: loop detection runs once for all of them.</summary>
+    private void Accept(List<Prefix> prefixes, PathAttributes? attributes)
     {
-        if (Accepts(prefix, attributes))
+        if (prefixes.Count == 0)
+            return;
+        var loopFree = LoopFree(attributes!);
+        foreach (var prefix in prefixes)
+            Accept(prefix, attributes!, loopFree && InImportFilter(prefix));
+    }
+
+    private void Accept(Prefix prefix, PathAttributes attributes, bool accepted)
+    {
+        if (accepted)
         {
             if (_rejected.Count > 0)
                 _rejected.Remove(prefix);
@@ -150,12 +158,12 @@ internal sealed partial class Peer
         }
     }
 
-    /// <summary>Import policy and loop detection: our AS in the path (eBGP), our router ID as originator or our cluster
-    /// in the cluster list (RFC 4456 8), or a prefix outside the import filter.</summary>
-    private bool Accepts(Prefix prefix, PathAttributes a)
+    private bool InImportFilter(Prefix prefix) => _importFilter is not { } filter || filter.Any(f => f.Contains(prefix));
+
+    /// <summary>Loop detection: our AS in the path (eBGP), our router ID as originator or our cluster in the cluster
+    /// list (RFC 4456 8).</summary>
+    private bool LoopFree(PathAttributes a)
     {
-        if (_importFilter is { } filter && !filter.Any(f => f.Contains(prefix)))
-            return false;
         if (!Ibgp)
             return !a.AsPath.Contains(_ctx.LocalAs);
         if (a.OriginatorId == _ctx.RouterId)
