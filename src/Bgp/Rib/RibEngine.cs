@@ -191,7 +191,7 @@ internal sealed class RibEngine(bool multipath)
             Export(prefix, null);
             return;
         }
-        e.Best = (byte)BestIndex(ref e);
+        e.Best = (ushort)BestIndex(ref e);
         var now = Winner(ref e);
         if (old is { } was && ReferenceEquals(was.Source, now.Source) && ReferenceEquals(was.Attributes, now.Attributes)
             && SameHops(was.Multipath, now.Multipath))

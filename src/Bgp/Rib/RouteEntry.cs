@@ -22,8 +22,9 @@ internal struct RouteEntry
     public ushort Source;
     public Afi Afi;
     public byte Length;
-    /// <summary>Index of the Loc-RIB winner among the candidates.</summary>
-    public byte Best;
+    /// <summary>Index of the Loc-RIB winner among the candidates (a service address announced by every node of a large
+    /// cluster has hundreds, so not a byte).</summary>
+    public ushort Best;
     /// <summary>The single candidate is stale.</summary>
     public bool Stale;
 

@@ -11,7 +11,7 @@ public sealed class PrefixTableTests
 {
     private static Prefix V4(int i, int length = 24) => Prefix.Create(Afi.IPv4, [(byte)(1 + (i >> 16)), (byte)(i >> 8), (byte)i, 0], length);
 
-    private static void Put(PrefixTable table, Prefix p, byte mark)
+    private static void Put(PrefixTable table, Prefix p, ushort mark)
     {
         ref var e = ref table.GetOrAdd(p, out _);
         e.Best = mark;
@@ -44,7 +44,7 @@ public sealed class PrefixTableTests
             new Prefix(Afi.IPv6, V4(5, 24).Hi, 0, 24), Prefix.Parse("fd00::/64"), Prefix.Parse("fd00::1/128"),
         };
         for (var i = 0; i < keys.Length; i++)
-            Put(table, keys[i], (byte)i);
+            Put(table, keys[i], (ushort)i);
         Assert.Equal(keys.Length, table.Count);
         for (var i = 0; i < keys.Length; i++)
             Assert.Equal(i, table.Find(keys[i]).Best);
@@ -57,7 +57,7 @@ public sealed class PrefixTableTests
         var table = new PrefixTable();
         const int n = 12_288;
         for (var i = 0; i < n; i++)
-            Put(table, V4(i), (byte)(i % 251));
+            Put(table, V4(i), (ushort)(i % 251));
         var removed = new HashSet<int>();
         var random = new Random(7);
         while (removed.Count < n / 2)
@@ -104,4 +104,8 @@ public sealed class PrefixTableTests
         Assert.Equal(1, table.Count);
         Assert.Equal(1, table.Find(V4(1)).Best);
     }
+
+    [Fact]
+    public void An_entry_stays_32_bytes()
+        => Assert.Equal(32, Unsafe.SizeOf<RouteEntry>()); // a million-prefix table pays every byte a million times
 }

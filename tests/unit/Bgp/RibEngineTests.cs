@@ -175,4 +175,20 @@ public sealed class RibEngineTests
         Assert.Equal([("10.1.0.0/24", "10.0.0.1")], Drain(rib));
         Assert.Equal("10.1.0.0/24 via 10.0.0.1", string.Join(';', rib.Snapshot().Select(r => $"{r.Prefix} via {string.Join(',', r.NextHops)}")));
     }
+
+    [Fact]
+    public void A_prefix_announced_by_hundreds_of_sources_picks_the_best_of_all()
+    {
+        // A service address advertised by every node of a large cluster, seen by a route reflector.
+        var rib = new RibEngine(multipath: false);
+        var sources = Enumerable.Range(0, 300).Select(i => Ebgp($"10.0.{i >> 8}.{i & 255}", 65001, (uint)(1000 - i))).ToArray();
+        foreach (var s in sources)
+            rib.AddSource(s);
+        var best = Route("10.0.1.34", 65001);
+        for (var i = 0; i < sources.Length; i++)
+            rib.Announce(sources[i], P, i == 290 ? best : Route($"10.0.{i >> 8}.{i & 255}", 65001, 7));
+        Assert.Same(best, rib.Best(P));
+        rib.Withdraw(sources[290], P);
+        Assert.Equal("10.0.1.43", rib.Snapshot().Single().NextHops.Single().ToString()); // then the lowest router ID: the last source
+    }
 }
