@@ -20,6 +20,7 @@ internal sealed class RibEngine(bool multipath)
     /// <summary>One shared next-hop list per next hop, so a Loc-RIB change does not allocate its own.</summary>
     private readonly Dictionary<IPAddress, IReadOnlyList<IPAddress>> _singleHops = [];
     private readonly List<RibMember> _members = [];
+    private readonly List<UpdateGroup> _groups = [];
     private readonly Channel<LocRibChange> _changes = Channel.CreateUnbounded<LocRibChange>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly record struct Selected(RibSource Source, PathAttributes Attributes, IPAddress[]? Multipath);
@@ -69,23 +70,17 @@ internal sealed class RibEngine(bool multipath)
     public void AddMember(RibMember member)
     {
         _members.Add(member);
-        foreach (var (prefix, selected) in _locRib)
-            member.Out.Set(prefix, member.Select(prefix, new Candidate(selected.Source, selected.Attributes)));
-        foreach (var afi in member.Families)
-            member.Out.QueueEndOfRib(afi);
-        member.Signal();
+        var first = member.Group.AddMember(member);
+        if (first)
+            _groups.Add(member.Group);
+        member.Start(_locRib.Select(kv => (kv.Key, new Candidate(kv.Value.Source, kv.Value.Attributes))), loadGroup: first);
     }
 
-    public void RemoveMember(RibMember member) => _members.Remove(member);
-
-    /// <summary>Route refresh (RFC 2918): send the peer our whole table again.</summary>
-    public void Resend(RibMember member, Afi afi)
+    public void RemoveMember(RibMember member)
     {
-        member.Out.Forget(afi);
-        foreach (var (prefix, selected) in _locRib)
-            if (prefix.Afi == afi)
-                member.Out.Set(prefix, member.Select(prefix, new Candidate(selected.Source, selected.Attributes)));
-        member.Signal();
+        _members.Remove(member);
+        if (member.Group.RemoveMember(member))
+            _groups.Remove(member.Group);
     }
 
     public void Commit()
@@ -96,7 +91,7 @@ internal sealed class RibEngine(bool multipath)
             Decide(prefix);
         _dirty.Clear();
         foreach (var member in _members)
-            if (member.Out.HasPending)
+            if (member.HasPending)
                 member.Signal();
     }
 
@@ -130,8 +125,11 @@ internal sealed class RibEngine(bool multipath)
             if (!selected.Source.IsLocal || (had && !old.Source.IsLocal))
                 _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), NextHops(selected)));
         }
+        // Once per update group, and once per member only while it catches up on its own.
+        foreach (var group in _groups)
+            group.Out.Set(prefix, group.Select(prefix, best));
         foreach (var member in _members)
-            member.Out.Set(prefix, member.Select(prefix, best));
+            member.Private?.Set(prefix, member.Select(prefix, best));
     }
 
     private IPAddress[]? Multipath(Prefix prefix, Candidate winner)
