@@ -29,8 +29,11 @@ internal sealed class AdjRibOut
     private readonly Dictionary<Prefix, ExportedRoute> _sent = [];
     private Dictionary<Prefix, ExportedRoute?> _pending = [];
     private readonly List<Afi> _endOfRib = [];
+    /// <summary>Routes in <c>_sent</c> per learned source, so a member in sync can say how many it was actually sent.</summary>
+    private readonly Dictionary<RibSource, int> _fromSource = [];
 
     public int Count => _sent.Count;
+    public int CountFrom(RibSource source) => _fromSource.GetValueOrDefault(source);
     public bool HasPending => _pending.Count > 0 || _endOfRib.Count > 0;
     public IEnumerable<Prefix> PendingPrefixes => _pending.Keys;
 
@@ -38,14 +41,31 @@ internal sealed class AdjRibOut
     {
         if (route is null)
         {
-            if (_sent.Remove(prefix))
+            if (_sent.Remove(prefix, out var gone))
+            {
+                Tally(gone.Source, -1);
                 _pending[prefix] = null;
+            }
         }
         else if (!_sent.TryGetValue(prefix, out var old) || !ReferenceEquals(old, route))
         {
-            _sent[prefix] = route;
+            if (old is not null)
+                Tally(old.Source, -1);
+            Keep(prefix, route);
             _pending[prefix] = route;
         }
+    }
+
+    private void Keep(Prefix prefix, ExportedRoute route)
+    {
+        _sent[prefix] = route;
+        Tally(route.Source, 1);
+    }
+
+    private void Tally(RibSource source, int delta)
+    {
+        if (!source.IsLocal)
+            _fromSource[source] = _fromSource.GetValueOrDefault(source) + delta;
     }
 
     public void QueueEndOfRib(Afi afi) => _endOfRib.Add(afi);
@@ -73,7 +93,7 @@ internal sealed class AdjRibOut
         var fork = new AdjRibOut();
         foreach (var (prefix, route) in group._sent)
             if (!ReferenceEquals(route.Source, member))
-                fork._sent[prefix] = route;
+                fork.Keep(prefix, route);
         foreach (var prefix in unsent)
             fork._pending[prefix] = fork._sent.GetValueOrDefault(prefix); // null: a withdrawal, harmless if never announced
         return fork;

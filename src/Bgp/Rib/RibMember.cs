@@ -28,8 +28,8 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
 
     public bool HasPending => Private?.HasPending ?? Group.Out.HasPending;
 
-    /// <summary>Routes the peer has from us (or is about to); in sync this counts its own routes, which it is not sent.</summary>
-    public int Advertised => Private?.Count ?? Group.Out.Count;
+    /// <summary>Routes the peer has from us (or is about to): in sync, the group's less the peer's own.</summary>
+    public int Advertised => Private?.Count ?? Group.Out.Count - Group.Out.CountFrom(Source);
 
     public bool CanRejoin => Private is { HasPending: false } && _leftBehind.Count == 0;
 

@@ -47,6 +47,7 @@ public sealed class UpdateSharingTests
         Assert.Empty(a.Routes);
         Assert.Equal(3, b.Routes.Count);
         Assert.All(b.Routes.Values, r => Assert.Equal(a.Member.Source.RouterId, r.OriginatorId));
+        Assert.Equal((0, 3), (a.Member.Advertised, b.Member.Advertised));
     }
 
     [Fact]
