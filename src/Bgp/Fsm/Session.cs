@@ -233,7 +233,7 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                 {
                     if (member.Next() is { } chunk)
                     {
-                        await WriteChunkAsync(chunk, member.Source, ct);
+                        await WriteChunksAsync(member, chunk, ct);
                         SignalOutput(); // there may be more: look again after any control message
                     }
                     continue;

@@ -112,9 +112,7 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
                     }
                 }
             }
-            if (catchingUp)
-                Group.Rejoin(this); // or, if something came in meanwhile, the next round sends it
-            else if (!Group.TryEncode())
+            if (!(catchingUp ? Group.TryRejoin(this) : Group.TryEncode()))
                 return null;
         }
     }

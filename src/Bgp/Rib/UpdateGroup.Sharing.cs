@@ -20,6 +20,8 @@ internal sealed partial class UpdateGroup
     private OutBatch? _encodingBatch;
     private IEnumerator<OutChunk>? _encoding;
     private long _batchId;
+    /// <summary>A writer found the encode lock taken and went back to wait: whoever leaves the lock wakes everyone.</summary>
+    private volatile bool _contended;
 
     public object RibLock { get; } = ribLock;
 
@@ -59,7 +61,7 @@ internal sealed partial class UpdateGroup
     /// writer is doing so (it signals every member when done). True when the caller should look for a chunk again.</summary>
     public bool TryEncode()
     {
-        if (!Monitor.TryEnter(_encodeLock))
+        if (!TryEnterEncode())
             return false;
         try
         {
@@ -91,8 +93,29 @@ internal sealed partial class UpdateGroup
         }
         finally
         {
-            Monitor.Exit(_encodeLock);
+            ExitEncode();
         }
+    }
+
+    /// <summary>Writers never block on the encode lock (they are thread-pool work, and hundreds of them would starve
+    /// the pool): a writer that cannot take it flags that, and the holder wakes every member when it leaves.</summary>
+    private bool TryEnterEncode()
+    {
+        if (Monitor.TryEnter(_encodeLock))
+            return true;
+        _contended = true;
+        return Monitor.TryEnter(_encodeLock); // the holder may have left before seeing the flag
+    }
+
+    private void ExitEncode()
+    {
+        Monitor.Exit(_encodeLock);
+        if (!_contended)
+            return;
+        _contended = false;
+        lock (RibLock)
+            foreach (var member in _members)
+                member.Signal();
     }
 
     private void Append(OutChunk chunk)
@@ -102,6 +125,7 @@ internal sealed partial class UpdateGroup
         _tail.Link(chunk);
         _tail = chunk;
         ChunksEncoded++;
+        _contended = false; // everyone is signalled just below
         foreach (var member in _members)
         {
             if (member.Position is { } at && newest - at.End > MaxLagBytes)
@@ -123,14 +147,18 @@ internal sealed partial class UpdateGroup
 
     /// <summary>A member catching up on its own has drained its Adj-RIB-Out: it rejoins the stream at the newest chunk.
     /// Whatever the group is encoding or has queued the member has had already (its own table followed the same
-    /// changes); the rest of a half-encoded batch is skipped because it may be older than what the member sent.</summary>
-    public void Rejoin(RibMember member)
+    /// changes); the rest of a half-encoded batch is skipped because it may be older than what the member sent.
+    /// False when the encode lock is taken (the member is signalled to try again).</summary>
+    public bool TryRejoin(RibMember member)
     {
-        lock (_encodeLock)
+        if (!TryEnterEncode())
+            return false;
+        try
+        {
             lock (RibLock)
             {
                 if (!member.CanRejoin)
-                    return;
+                    return true; // something came in meanwhile: the member sends it first
                 if (!_members.Any(m => m.Position is not null))
                 {
                     Out.DiscardPending(); // nobody to send it to: the rejoining member has it all
@@ -138,29 +166,33 @@ internal sealed partial class UpdateGroup
                     (_encoding, _encodingBatch) = (null, null);
                 }
                 member.Join(_tail, _batchId);
+                return true;
             }
-        WakeAll();
+        }
+        finally
+        {
+            ExitEncode();
+        }
     }
 
-    /// <summary>Route refresh (RFC 2918): the member gets every route of <paramref name="afi"/> again, on its own.</summary>
+    /// <summary>Route refresh (RFC 2918): the member gets every route of <paramref name="afi"/> again, on its own.
+    /// Called by the session's reader, which may wait for the encode lock.</summary>
     public void Refresh(RibMember member, Afi afi)
     {
-        lock (_encodeLock)
+        Monitor.Enter(_encodeLock);
+        try
+        {
             lock (RibLock)
             {
                 if (member.Position is not null)
                     Detach(member);
                 member.Private!.ResendAll(afi);
             }
-        WakeAll();
-    }
-
-    /// <summary>After holding the encode lock for something else: a writer that found it taken went back to wait,
-    /// counting on the holder to signal.</summary>
-    private void WakeAll()
-    {
-        lock (RibLock)
-            foreach (var member in _members)
-                member.Signal();
+        }
+        finally
+        {
+            ExitEncode();
+        }
+        member.Signal();
     }
 }
