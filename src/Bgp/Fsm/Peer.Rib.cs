@@ -40,9 +40,10 @@ internal sealed partial class Peer
                 else
                     _ctx.Rib.SweepStale(_source);
             }
-            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop, linkLocal);
-            var member = new RibMember(_source, _ctx.Group(key), session.Families,
-                Config.ExportFilter?.Select(Prefix.FromNetwork).ToList(), session.SignalOutput);
+            // Everything that changes the bytes we send is in the key: sessions with equal keys share encoded UPDATEs.
+            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop,
+                linkLocal, session.FourOctetAs, _exportFilter);
+            var member = new RibMember(_source, _ctx.Group(key), session.SignalOutput);
             session.Member = member;
             _ctx.Rib.AddMember(member);
             _ctx.Rib.Commit();

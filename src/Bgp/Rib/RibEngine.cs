@@ -24,6 +24,7 @@ internal sealed class RibEngine(bool multipath)
     private IPAddress? _lastHop;
     private IReadOnlyList<IPAddress> _lastHops = [];
     private readonly List<RibMember> _members = [];
+    private readonly List<UpdateGroup> _groups = [];
     private readonly Channel<LocRibChange> _changes = Channel.CreateUnbounded<LocRibChange>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly record struct Selected(RibSource Source, PathAttributes Attributes, IPAddress[]? Multipath);
@@ -145,37 +146,24 @@ internal sealed class RibEngine(bool multipath)
     public void AddMember(RibMember member)
     {
         _members.Add(member);
-        for (var n = 0; n < _table.Allocated; n++)
-        {
-            ref var e = ref _table.At(n);
-            if (e.Paths is not null)
-                member.Out.Set(e.Prefix, member.Select(e.Prefix, Best(ref e)));
-        }
-        foreach (var afi in member.Families)
-            member.Out.QueueEndOfRib(afi);
-        member.Signal();
+        var first = member.Group.AddMember(member);
+        if (first)
+            _groups.Add(member.Group);
+        member.Start(LocRib(), loadGroup: first);
     }
 
-    public void RemoveMember(RibMember member) => _members.Remove(member);
-
-    /// <summary>Route refresh (RFC 2918): send the peer our whole table again.</summary>
-    public void Resend(RibMember member, Afi afi)
+    public void RemoveMember(RibMember member)
     {
-        member.Out.Forget(afi);
-        for (var n = 0; n < _table.Allocated; n++)
-        {
-            ref var e = ref _table.At(n);
-            if (e.Paths is not null && e.Afi == afi)
-                member.Out.Set(e.Prefix, member.Select(e.Prefix, Best(ref e)));
-        }
-        member.Signal();
+        _members.Remove(member);
+        if (member.Group.RemoveMember(member))
+            _groups.Remove(member.Group);
     }
 
     /// <summary>Wakes the senders of the sessions whose Adj-RIB-Out has changes queued.</summary>
     public void Commit()
     {
         foreach (var member in _members)
-            if (member.Out.HasPending)
+            if (member.HasPending)
                 member.Signal();
     }
 
@@ -203,8 +191,19 @@ internal sealed class RibEngine(bool multipath)
 
     private void Export(Prefix prefix, Candidate? best)
     {
+        // Once per update group, and once per member only while it catches up on its own.
+        foreach (var group in _groups)
+            group.Out.Set(prefix, group.Select(prefix, best));
         foreach (var member in _members)
-            member.Out.Set(prefix, member.Select(prefix, best));
+            member.Private?.Set(prefix, member.Select(prefix, best));
+    }
+
+    /// <summary>The Loc-RIB as (prefix, winner) pairs, for a joining session.</summary>
+    private IEnumerable<(Prefix Prefix, Candidate Best)> LocRib()
+    {
+        for (var n = 0; n < _table.Allocated; n++)
+            if (_table.At(n).Paths is not null)
+                yield return (_table.At(n).Prefix, Best(ref _table.At(n)));
     }
 
     private int BestIndex(ref RouteEntry e)
