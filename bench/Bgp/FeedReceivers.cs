@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using L3Net.Lab;
 using L3Net.Testing;
 using L3Net.Testing.Peers;
 
@@ -177,7 +178,15 @@ internal sealed partial class GoBgpReceiver(long routes) : FeedReceiver
         if (_sincePoll.IsRunning && _sincePoll.Elapsed < Every)
             return _last;
         _sincePoll.Restart();
-        var neighbor = _gobgp.Gobgp("neighbor", FullFeedBench.SenderAddress);
+        string neighbor;
+        try
+        {
+            neighbor = _gobgp.Gobgp("neighbor", FullFeedBench.SenderAddress);
+        }
+        catch (LabException)
+        {
+            return _last; // deep in a million routes gobgpd can leave its API unanswered for over a minute: ask again
+        }
         var match = Accepted().Match(neighbor);
         var accepted = match.Success ? long.Parse(match.Groups[1].Value) : 0;
         var progress = new FeedProgress(neighbor.Contains("BGP state = ESTABLISHED"), accepted);
