@@ -28,8 +28,10 @@ internal sealed partial class UpdateGroup
     /// <summary>What the group has told, or is about to tell, its members in sync (RIB lock).</summary>
     public AdjRibOut Out { get; private set; } = new();
 
-    /// <summary>How far (bytes of encoded UPDATEs) a member in sync may fall behind before it leaves the stream.</summary>
-    public long MaxLagBytes { get; init; } = 4L << 20;
+    /// <summary>How far (bytes of encoded UPDATEs) a member in sync may fall behind before it leaves the stream: the
+    /// most a group's log holds. A member catching up costs a copy of the table, so this is generous (a million /24s
+    /// with a few attribute sets encode to about 5 MB).</summary>
+    public long MaxLagBytes { get; init; } = 16L << 20;
 
     /// <summary>Chunks this group has encoded for its members in sync: one per chunk, however many members send it.</summary>
     public int ChunksEncoded { get; private set; }
