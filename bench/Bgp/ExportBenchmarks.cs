@@ -48,12 +48,11 @@ public class ExportBenchmarks
         lock (_rib.Lock)
         {
             _med++;
+            // One attribute set per source, as a session's decoder interns them.
+            var attributes = _sources.Select(s => new PathAttributes { NextHop = s.Address, Med = _med }).ToArray();
             for (var i = 0; i < Prefixes; i++)
-            {
-                var source = _sources[i % Sources];
-                _rib.Announce(source, Prefix.Create(Afi.IPv4, [100, (byte)(64 + (i >> 16)), (byte)(i >> 8), (byte)i], 32),
-                    new PathAttributes { NextHop = source.Address, Med = _med });
-            }
+                _rib.Announce(_sources[i % Sources], Prefix.Create(Afi.IPv4, [100, (byte)(64 + (i >> 16)), (byte)(i >> 8), (byte)i], 32),
+                    attributes[i % Sources]);
             _rib.Commit();
         }
         return Drain();

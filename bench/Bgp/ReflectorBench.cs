@@ -62,10 +62,14 @@ internal static partial class ReflectorBench
         }
         var cpu = ProcStat.CpuTicks(speaker.Pid) / ProcStat.TicksPerSecond;
         var rss = ProcStat.RssBytes(speaker.Pid) / 1048576.0;
+        var clientsCpu = ProcStat.CpuTicks(bird.Process.Pid) / ProcStat.TicksPerSecond; // includes loading its config
         Console.WriteLine();
-        Console.WriteLine("| clients | routes each | all Established | every client has every route | reflector CPU s (incl. start-up) | reflector RSS |");
-        Console.WriteLine("|---|---|---|---|---|---|");
-        Console.WriteLine($"| {clients} | {routes} | {allEstablished:0.00} s | {allRoutes:0.00} s | {cpu:0.00} | {rss:0} MiB |");
+        Console.WriteLine("| clients | routes each | all Established | every client has every route | reflector CPU s (incl. start-up) | reflector RSS | clients (BIRD) CPU s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine($"| {clients} | {routes} | {allEstablished:0.00} s | {allRoutes:0.00} s | {cpu:0.00} | {rss:0} MiB | {clientsCpu:0.00} |");
+        // A session that failed and came back shows as a late "all Established": say so rather than leave it a mystery.
+        var drops = speaker.Output.Split('\n').Where(l => l.Contains("-> Active") || l.Contains("-> Idle")).ToList();
+        Console.WriteLine($"# reflector sessions that failed during the run: {drops.Count}{(drops.Count > 0 ? "; first: " + drops[0] : "")}");
         Console.WriteLine($"# load at the end: {FullFeedBench.Load()}");
         return 0;
     }

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using L3Net.Felix;
-using L3Net.Felix.Iptables;
-using L3Net.Felix.Ipsets;
 using L3Net.Felix.Policy;
 using L3Net.Felix.Routes;
 using L3Net.Model.Resources;
@@ -59,7 +57,7 @@ public static class FelixDataplaneBench
             add(table, i, destination(i));
         var reconciler = new RouteReconciler(socket);
         var clock = Stopwatch.StartNew();
-        var result = reconciler.ApplyChanges(table.TakeChanges());
+        var result = reconciler.Apply(table.TakeChanges());
         var felix = clock.Elapsed;
         Check(result.Failed == 0, $"{result.Failed} failures: {string.Join("; ", result.Errors)}");
         Run("ip", "-n", ns, "route", "flush", "proto", "77");
@@ -95,18 +93,14 @@ public static class FelixDataplaneBench
             },
         }).ToList();
         IPPool[] pools = [new() { Metadata = { Name = "p" }, Spec = { Cidr = "10.244.0.0/16", NatOutgoing = true } }];
-        var runner = CommandRunner.InNamespace(ns);
-        var ipsets = new IpsetApplier(runner);
-        var iptables = new IptablesApplier(runner);
+        var applier = new RuleSetApplier(CommandRunner.InNamespace(ns));
 
         async Task<(TimeSpan, int, int)> Apply(bool resync)
         {
             var clock = Stopwatch.StartNew();
             var rules = RuleCalculator.Calculate(new RuleInputs("n1", endpoints, policies, pools));
-            var lines = await ipsets.UpdateAsync(rules.Sets, resync);
-            var written = await iptables.ApplyAsync(rules.Chains, rules.Hooks, resync);
-            await ipsets.RemoveStaleAsync();
-            return (clock.Elapsed, written.ChainsWritten, lines);
+            var result = await applier.ApplyAsync(rules, resync);
+            return (clock.Elapsed, result.ChainsWritten, result.IpsetLines);
         }
 
         var (full, chains, _) = await Apply(resync: true);

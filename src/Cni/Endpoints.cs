@@ -1,5 +1,6 @@
 using System.Text;
 using L3Net.Datastore;
+using L3Net.Datastore.Kubernetes;
 using L3Net.Model.Resources;
 
 namespace L3Net.Cni;
@@ -13,15 +14,16 @@ public static class Endpoints
 
     public static string NamespaceOf(CniEnvironment env) => Sanitize(env.PodNamespace ?? "default");
 
-    /// <summary>The record; <paramref name="labels"/> are the pod's (Kubernetes datastore), what policy selectors match.</summary>
+    /// <summary>The record; <paramref name="pod"/> (Kubernetes datastore) gives its labels, what policy selectors match,
+    /// and its named ports, what policy ports given by name resolve to.</summary>
     public static WorkloadEndpoint Build(string node, string network, CniEnvironment env, PodInterfaces interfaces,
-        IEnumerable<string> ipNetworks, IReadOnlyDictionary<string, string>? labels = null) => new()
+        IEnumerable<string> ipNetworks, PodInfo? pod = null) => new()
     {
         Metadata = new ObjectMeta
         {
             Name = NameOf(node, env),
             Namespace = NamespaceOf(env),
-            Labels = labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(labels),
+            Labels = pod is null ? new Dictionary<string, string>() : new Dictionary<string, string>(pod.Labels),
         },
         Spec = new WorkloadEndpointSpec
         {
@@ -34,6 +36,7 @@ public static class Endpoints
             InterfaceName = interfaces.HostName,
             IpNetworks = ipNetworks.ToList(),
             Mac = interfaces.ContainerMac,
+            Ports = pod is { Ports.Count: > 0 } ? [.. pod.Ports] : null,
         },
     };
 

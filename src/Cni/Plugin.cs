@@ -62,7 +62,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             interfaces = PodDataplane.Setup(host, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
             StartupTrace.Mark("veth set up");
             var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
-            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod?.Labels), ct);
+            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod), ct);
             StartupTrace.Mark("endpoint written");
             return Results.ForPod(conf, env, interfaces, addresses);
         }

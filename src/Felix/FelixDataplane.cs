@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using L3Net.Felix.Iptables;
-using L3Net.Felix.Ipsets;
 using L3Net.Felix.Policy;
 using L3Net.Felix.Routes;
 using L3Net.Felix.Sysctls;
@@ -9,29 +7,30 @@ using L3Net.Netlink;
 namespace L3Net.Felix;
 
 /// <summary>What one dataplane apply did (for logs, metrics and tests).</summary>
-public sealed record DataplaneApplyResult(RouteApplyResult Routes, IptablesApplyResult Iptables, int IpsetLines, int SysctlsRepaired, TimeSpan Elapsed);
+public sealed record DataplaneApplyResult(RouteApplyResult Routes, RuleSetApplyResult Rules, int SysctlsRepaired, TimeSpan Elapsed);
 
 /// <summary>
 /// Felix: the calculation (<see cref="Routes"/>, <see cref="RuleCalculator"/>) joined to the appliers (netlink batches,
-/// ipset restore, iptables-restore). Callers feed inputs, then call <see cref="ApplyAsync"/>: without resync only what
-/// changed since the last apply reaches the kernel; with resync everything is compared with the kernel and repaired.
+/// <see cref="RuleSetApplier"/>: ipset restore, iptables-restore and ip6tables-restore). Callers feed inputs, then call
+/// <see cref="ApplyAsync"/>: without resync only what changed since the last apply reaches the kernel; with resync
+/// everything is compared with the kernel and repaired.
 /// Order matters for policy: sets exist before the rules that use them, and stale sets go after the rules stopped
 /// using them. A resync also puts back the endpoints' sysctls, in <paramref name="netnsPath"/> when given (tests), else
-/// in the process's own namespace (the daemon runs in the node's). Not thread-safe: one loop owns it.
+/// in the process's own namespace (the daemon runs in the node's). <paramref name="ipv6"/> false leaves ip6tables alone
+/// (a kernel without IPv6). Not thread-safe: one loop owns it.
 /// </summary>
-public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, string? netnsPath = null)
+public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, string? netnsPath = null, bool ipv6 = true)
 {
     private readonly RouteReconciler _routes = new(socket);
-    private readonly IptablesApplier _iptables = new(runner);
-    private readonly IpsetApplier _ipsets = new(runner);
-    private RuleSet? _rules;
+    private readonly RuleSetApplier _rules = new(runner, ipv6);
+    private RuleSet? _ruleSet;
     private bool _rulesDirty;
 
     public RouteTable Routes { get; } = new();
 
     public void SetRuleInputs(RuleInputs inputs)
     {
-        _rules = RuleCalculator.Calculate(inputs);
+        _ruleSet = RuleCalculator.Calculate(inputs);
         _rulesDirty = true;
     }
 
@@ -39,17 +38,14 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
     {
         var clock = Stopwatch.StartNew();
         var changes = Routes.TakeChanges();
-        var routes = resync ? _routes.Resync(Routes.All()) : _routes.ApplyChanges(changes);
-        var iptables = new IptablesApplyResult(0, 0, 0);
-        var lines = 0;
-        if (_rules is { } rules && (resync || _rulesDirty))
+        var routes = resync ? _routes.Resync(Routes.All()) : _routes.Apply(changes);
+        var rules = RuleSetApplyResult.None;
+        if (_ruleSet is { } ruleSet && (resync || _rulesDirty))
         {
-            lines = await _ipsets.UpdateAsync(rules.Sets, resync, ct);
-            iptables = await _iptables.ApplyAsync(rules.Chains, rules.Hooks, resync, ct);
-            await _ipsets.RemoveStaleAsync(ct);
+            rules = await _rules.ApplyAsync(ruleSet, resync, ct);
             _rulesDirty = false;
         }
         var sysctls = resync ? EndpointSysctls.Repair(Routes.EndpointInterfaces, netnsPath).Count : 0;
-        return new DataplaneApplyResult(routes, iptables, lines, sysctls, clock.Elapsed);
+        return new DataplaneApplyResult(routes, rules, sysctls, clock.Elapsed);
     }
 }

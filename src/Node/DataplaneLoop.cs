@@ -85,7 +85,7 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
             if (resync)
             {
                 metrics.Increment("l3net_dataplane_resyncs_total");
-                var repaired = result.Routes.Upserted + result.Routes.Deleted + result.Iptables.ChainsWritten + result.Iptables.HooksFixed + result.SysctlsRepaired;
+                var repaired = result.Routes.Upserted + result.Routes.Deleted + result.Rules.ChainsWritten + result.Rules.HooksFixed + result.SysctlsRepaired;
                 metrics.Increment("l3net_dataplane_repairs_total", repaired);
             }
             if (result.Routes.Failed > 0)

@@ -69,7 +69,8 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         Sysctl.Write("net.ipv4.ip_forward", "1");
 
         using var socket = new RouteSocket();
-        var felix = new FelixDataplane(socket, new CommandRunner());
+        // A kernel booted without IPv6 has no ip6tables to write; anything else gets both families.
+        var felix = new FelixDataplane(socket, new CommandRunner(), ipv6: System.Net.Sockets.Socket.OSSupportsIPv6);
         felix.Routes.SetLocalAddresses([options.Ipv4Address]);
         var takeover = new RestartTakeover(new Felix.Routes.RouteReconciler(socket), felix.Routes);
 

@@ -112,7 +112,7 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
                     }
                 }
             }
-            if (!(catchingUp ? Group.TryRejoin(this) : Group.TryEncode()))
+            if (!(catchingUp ? Group.TryRejoin(this) : Group.TryEncode(this)))
                 return null;
         }
     }

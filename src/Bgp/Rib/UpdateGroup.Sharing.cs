@@ -20,16 +20,18 @@ internal sealed partial class UpdateGroup
     private OutBatch? _encodingBatch;
     private IEnumerator<OutChunk>? _encoding;
     private long _batchId;
-    /// <summary>A writer found the encode lock taken and went back to wait: whoever leaves the lock wakes everyone.</summary>
-    private volatile bool _contended;
+    /// <summary>Writers that found the encode lock taken and went back to wait: whoever leaves the lock wakes them.</summary>
+    private readonly List<RibMember> _waiting = [];
 
     public object RibLock { get; } = ribLock;
 
     /// <summary>What the group has told, or is about to tell, its members in sync (RIB lock).</summary>
     public AdjRibOut Out { get; private set; } = new();
 
-    /// <summary>How far (bytes of encoded UPDATEs) a member in sync may fall behind before it leaves the stream.</summary>
-    public long MaxLagBytes { get; init; } = 4L << 20;
+    /// <summary>How far (bytes of encoded UPDATEs) a member in sync may fall behind before it leaves the stream: the
+    /// most a group's log holds. A member catching up costs a copy of the table, so this is generous (a million /24s
+    /// with a few attribute sets encode to about 5 MB).</summary>
+    public long MaxLagBytes { get; init; } = 16L << 20;
 
     /// <summary>Chunks this group has encoded for its members in sync: one per chunk, however many members send it.</summary>
     public int ChunksEncoded { get; private set; }
@@ -59,9 +61,12 @@ internal sealed partial class UpdateGroup
 
     /// <summary>Called by a member's writer that has sent every chunk there is: encodes the next chunk unless another
     /// writer is doing so (it signals every member when done). True when the caller should look for a chunk again.</summary>
-    public bool TryEncode()
+    public bool TryEncode(RibMember member)
     {
-        if (!TryEnterEncode())
+        lock (RibLock)
+            if (_encoding is null && !Out.HasPending)
+                return false; // nothing to do: do not even contend for the lock
+        if (!TryEnterEncode(member))
             return false;
         try
         {
@@ -98,39 +103,48 @@ internal sealed partial class UpdateGroup
     }
 
     /// <summary>Writers never block on the encode lock (they are thread-pool work, and hundreds of them would starve
-    /// the pool): a writer that cannot take it flags that, and the holder wakes every member when it leaves.</summary>
-    private bool TryEnterEncode()
+    /// the pool): a writer that cannot take it is noted, and the holder signals it when it leaves.</summary>
+    private bool TryEnterEncode(RibMember member)
     {
         if (Monitor.TryEnter(_encodeLock))
             return true;
-        _contended = true;
-        return Monitor.TryEnter(_encodeLock); // the holder may have left before seeing the flag
+        lock (_waiting)
+            _waiting.Add(member);
+        return Monitor.TryEnter(_encodeLock); // the holder may have left before noting it
     }
 
     private void ExitEncode()
     {
         Monitor.Exit(_encodeLock);
-        if (!_contended)
-            return;
-        _contended = false;
-        lock (RibLock)
-            foreach (var member in _members)
-                member.Signal();
+        RibMember[] waiting;
+        lock (_waiting)
+        {
+            waiting = [.. _waiting];
+            _waiting.Clear();
+        }
+        foreach (var member in waiting)
+            member.Signal();
     }
 
+    /// <summary>Links a chunk to the log (both locks held) and signals the members that had taken everything (the
+    /// others are busy sending and will find it); members too far behind leave the stream.</summary>
     private void Append(OutChunk chunk)
     {
-        // Behind the previous newest chunk, so that the members about to take this one never count as lagging.
-        var newest = _tail.End;
+        var previous = _tail;
         _tail.Link(chunk);
         _tail = chunk;
         ChunksEncoded++;
-        _contended = false; // everyone is signalled just below
         foreach (var member in _members)
         {
-            if (member.Position is { } at && newest - at.End > MaxLagBytes)
+            if (member.Position is not { } at)
+                continue;
+            if (ReferenceEquals(at, previous))
+                member.Signal();
+            else if (previous.End - at.End > MaxLagBytes) // behind the previous chunk, so those taking this one never lag
+            {
                 Detach(member);
-            member.Signal();
+                member.Signal();
+            }
         }
     }
 
@@ -151,7 +165,7 @@ internal sealed partial class UpdateGroup
     /// False when the encode lock is taken (the member is signalled to try again).</summary>
     public bool TryRejoin(RibMember member)
     {
-        if (!TryEnterEncode())
+        if (!TryEnterEncode(member))
             return false;
         try
         {

@@ -1,15 +1,35 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using L3Net.Model.Resources;
 
 namespace L3Net.Datastore.Kubernetes;
 
-/// <summary>What the CNI plugin needs to know about the pod it wires: labels (copied to the WorkloadEndpoint),
-/// and the address annotations, the pod's own or else its namespace's (as Calico reads them).</summary>
+/// <summary>What the CNI plugin needs to know about the pod it wires: labels and named container ports (copied to
+/// the WorkloadEndpoint), and the address annotations, the pod's own or else its namespace's (as Calico reads them).</summary>
 public sealed record PodInfo(string Namespace, string Name, string? NodeName,
     IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations,
     IReadOnlyDictionary<string, string> NamespaceAnnotations)
 {
+    /// <summary>The ports a NetworkPolicy can name (<see cref="NamedPorts"/>).</summary>
+    public IReadOnlyList<WorkloadEndpointPort> Ports { get; init; } = [];
+
+    /// <summary>The named ports of a pod object's containers (<c>spec.containers[].ports[]</c> with a name and a
+    /// number; protocol TCP unless given), as Calico puts them on its WorkloadEndpoint: unnamed ports are nothing a
+    /// policy can refer to.</summary>
+    public static List<WorkloadEndpointPort> NamedPorts(JsonNode? pod)
+        => (pod?["spec"]?["containers"] as JsonArray ?? []).SelectMany(c => c?["ports"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(p => p["name"] is JsonValue name && name.GetValueKind() == JsonValueKind.String
+                        && p["containerPort"] is JsonValue port && port.GetValueKind() == JsonValueKind.Number)
+            .Select(p => new WorkloadEndpointPort
+            {
+                Name = p["name"]!.GetValue<string>(),
+                Port = p["containerPort"]!.GetValue<int>(),
+                Protocol = p["protocol"] is JsonValue proto && proto.GetValueKind() == JsonValueKind.String ? proto.GetValue<string>() : "TCP",
+            })
+            .Where(p => p.Name.Length > 0 && p.Port > 0)
+            .ToList();
+
     public const string Ipv4PoolsAnnotation = "l3net.io/ipv4pools";
     public const string Ipv6PoolsAnnotation = "l3net.io/ipv6pools";
     public const string IpAddrsAnnotation = "l3net.io/ipAddrs";
@@ -62,7 +82,10 @@ public sealed class KubernetesPodInfo(KubeApiClient client) : IDisposable
             return null;
         var nsObj = await client.GetAsync(KubeResource.Namespaces.ItemPath(ns), ct);
         return new PodInfo(ns, pod, obj["spec"]?["nodeName"]?.GetValue<string>(),
-            StringMap(obj["metadata"]?["labels"]), StringMap(obj["metadata"]?["annotations"]), StringMap(nsObj?["metadata"]?["annotations"]));
+            StringMap(obj["metadata"]?["labels"]), StringMap(obj["metadata"]?["annotations"]), StringMap(nsObj?["metadata"]?["annotations"]))
+        {
+            Ports = PodInfo.NamedPorts(obj),
+        };
     }
 
     private static Dictionary<string, string> StringMap(JsonNode? node) =>

@@ -20,5 +20,12 @@ public sealed record RuleInputs(
         => new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns };
 }
 
-/// <summary>The calculated iptables/ipset state: applied sets first, then chains and hooks, then stale sets removed.</summary>
-public sealed record RuleSet(IReadOnlyList<Chain> Chains, IReadOnlyList<Hook> Hooks, IReadOnlyList<IpSet> Sets);
+/// <summary>One family's chains and hooks: written with iptables-restore for IPv4, ip6tables-restore for IPv6.</summary>
+public sealed record FamilyRules(IpVersion Version, IReadOnlyList<Chain> Chains, IReadOnlyList<Hook> Hooks);
+
+/// <summary>The calculated iptables/ipset state: applied sets first (both families share one ipset namespace), then
+/// each family's chains and hooks, then stale sets removed.</summary>
+public sealed record RuleSet(FamilyRules V4, FamilyRules V6, IReadOnlyList<IpSet> Sets)
+{
+    public IEnumerable<FamilyRules> Families => [V4, V6];
+}

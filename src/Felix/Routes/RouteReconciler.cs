@@ -16,28 +16,9 @@ public sealed record RouteApplyResult(int Upserted, int Deleted, int Failed, IRe
 /// </summary>
 public sealed class RouteReconciler(RouteSocket socket)
 {
-    public RouteApplyResult ApplyChanges(IReadOnlyDictionary<IPNetwork, DesiredRoute?> changes)
-    {
-        var links = Links();
-        var batch = new List<RouteChange>(changes.Count);
-        var deleted = 0;
-        foreach (var (destination, route) in changes)
-        {
-            if (route is null)
-            {
-                // The table no longer knows what the route was; the kernel matches a delete on its type (a blackhole
-                // is not found by a unicast delete), so both are sent and the one that finds nothing is ignored.
-                batch.Add(Delete(destination, RouteType.Unicast));
-                batch.Add(Delete(destination, RouteType.Blackhole));
-                deleted++;
-            }
-            else if (ToKernel(route, links) is { } k)
-            {
-                batch.Add(new RouteChange(RouteOperation.Replace, k));
-            }
-        }
-        return Send(batch, batch.Count - 2 * deleted, deleted);
-    }
+    /// <summary>Sends a plan (a <see cref="RouteTable"/> change set, or a resync's difference) as one netlink batch:
+    /// each upsert a replace, each delete exactly one delete of the route as it was applied.</summary>
+    public RouteApplyResult Apply(RoutePlan plan) => Send(Batch(plan, Links()));
 
     /// <summary>Full comparison with the kernel; returns what had to be repaired.</summary>
     public RouteApplyResult Resync(IReadOnlyDictionary<IPNetwork, DesiredRoute> desired)
@@ -45,11 +26,28 @@ public sealed class RouteReconciler(RouteSocket socket)
         var links = Links();
         var names = links.ToDictionary(kv => kv.Value, kv => kv.Key);
         var actual = ListOwn().Select(r => FromKernel(r, names)).OfType<DesiredRoute>();
-        var plan = RouteDiff.Compute(desired, actual);
-        var batch = plan.Deletes.Select(d => Delete(d.Destination, d.Kind == RouteKind.Blackhole ? RouteType.Blackhole : RouteType.Unicast))
-            .Concat(plan.Upserts.Select(u => ToKernel(u, links)).OfType<Route>().Select(r => new RouteChange(RouteOperation.Replace, r)))
-            .ToList();
-        return Send(batch, batch.Count - plan.Deletes.Count, plan.Deletes.Count);
+        return Send(Batch(RouteDiff.Compute(desired, actual), links));
+    }
+
+    private RouteApplyResult Send(List<RouteChange> batch)
+    {
+        if (batch.Count == 0)
+            return new RouteApplyResult(0, 0, 0, []);
+        var failures = socket.ApplyRoutes(batch);
+        var deletes = batch.Count(c => c.Operation == RouteOperation.Delete);
+        return new RouteApplyResult(batch.Count - deletes, deletes, failures.Count, failures.Take(10).Select(f => f.Error.Message).ToList());
+    }
+
+    /// <summary>The netlink messages of a plan. A delete carries what identifies the route in the kernel — its type, its
+    /// interface or its next hops, protocol 77 — so it removes that route and nothing else; an endpoint route whose
+    /// interface is gone went with the interface, and one without an interface yet was never written: neither needs a
+    /// delete, nor does it get one.</summary>
+    internal static List<RouteChange> Batch(RoutePlan plan, IReadOnlyDictionary<string, int> links)
+    {
+        var batch = new List<RouteChange>(plan.Upserts.Count + plan.Deletes.Count);
+        batch.AddRange(plan.Deletes.Select(d => ToKernel(d, links)).OfType<Route>().Select(r => new RouteChange(RouteOperation.Delete, r)));
+        batch.AddRange(plan.Upserts.Select(u => ToKernel(u, links)).OfType<Route>().Select(r => new RouteChange(RouteOperation.Replace, r)));
+        return batch;
     }
 
     /// <summary>The protocol-77 routes of the main table, both families.</summary>
@@ -62,17 +60,6 @@ public sealed class RouteReconciler(RouteSocket socket)
     {
         var names = Links().ToDictionary(kv => kv.Value, kv => kv.Key);
         return ListOwn().Select(r => FromKernel(r, names)).OfType<DesiredRoute>().ToList();
-    }
-
-    private static RouteChange Delete(IPNetwork destination, RouteType type)
-        => new(RouteOperation.Delete, new Route(destination) { Type = type, Protocol = Dataplane.RouteProtocol });
-
-    private RouteApplyResult Send(List<RouteChange> batch, int upserts, int deletes)
-    {
-        if (batch.Count == 0)
-            return new RouteApplyResult(0, 0, 0, []);
-        var failures = socket.ApplyRoutes(batch);
-        return new RouteApplyResult(upserts, deletes, failures.Count, failures.Take(10).Select(f => f.Error.Message).ToList());
     }
 
     private Dictionary<string, int> Links() => socket.ListLinks().ToDictionary(l => l.Name, l => l.Index);

@@ -6,7 +6,9 @@ namespace L3Net.Felix.Routes;
 /// The calculation side of routing: the node's inputs (local endpoints, affine blocks, BGP-learned routes) in,
 /// the desired route per destination out. Pure and kernel-free. It is incremental: every input change marks only the
 /// destinations it touches, and <see cref="TakeChanges"/> hands the applier just those, so one new pod costs one route
-/// and one BGP update costs its prefixes, however large the table.
+/// and one BGP update costs its prefixes, however large the table. It remembers the route it last handed out per
+/// destination, so a removal names the route as it was applied (a blackhole, an interface, next hops): the kernel
+/// matches a delete on its type, and a delete must hit our route and nothing else.
 /// </summary>
 public sealed class RouteTable
 {
@@ -16,6 +18,7 @@ public sealed class RouteTable
     private readonly Dictionary<IPNetwork, IPAddress[]> _learned = [];
     private readonly HashSet<IPAddress> _localAddresses = [];
     private readonly HashSet<IPNetwork> _dirty = [];
+    private readonly Dictionary<IPNetwork, DesiredRoute> _applied = [];
 
     private sealed record EndpointRoutes(string Interface, IPNetwork[] Destinations);
 
@@ -109,12 +112,27 @@ public sealed class RouteTable
         return null;
     }
 
-    /// <summary>The destinations changed since the last call, each with its desired route (null = remove).</summary>
-    public IReadOnlyDictionary<IPNetwork, DesiredRoute?> TakeChanges()
+    /// <summary>The destinations changed since the last call: the route each now wants written, or, for one that wants
+    /// none, the route last handed out for it, to delete. A destination that never had a route handed out and still
+    /// wants none needs nothing (a route a previous process left is the resync's to find).</summary>
+    public RoutePlan TakeChanges()
     {
-        var changes = _dirty.ToDictionary(d => d, Resolve);
+        var upserts = new List<DesiredRoute>();
+        var deletes = new List<DesiredRoute>();
+        foreach (var d in _dirty)
+        {
+            if (Resolve(d) is { } route)
+            {
+                upserts.Add(route);
+                _applied[d] = route;
+            }
+            else if (_applied.Remove(d, out var old))
+            {
+                deletes.Add(old);
+            }
+        }
         _dirty.Clear();
-        return changes;
+        return new RoutePlan(upserts, deletes);
     }
 
     /// <summary>The whole desired table, for a full resync against the kernel.</summary>

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using L3Net.Model.Serialization;
+
 namespace L3Net.Model.Resources;
 
 /// <summary>The Kubernetes NetworkPolicy (networking.k8s.io/v1 schema), stored so Felix can enforce it.</summary>
@@ -48,6 +51,7 @@ public sealed class NetworkPolicyPort
     public string? Protocol { get; set; }
 
     /// <summary>A port number or a named container port (Kubernetes IntOrString, kept as text).</summary>
+    [JsonConverter(typeof(IntOrStringConverter))]
     public string? Port { get; set; }
 
     public int? EndPort { get; set; }

@@ -31,4 +31,19 @@ public sealed class WorkloadEndpointSpec
     public List<string> IpNetworks { get; set; } = [];
 
     public string? Mac { get; set; }
+
+    /// <summary>The pod's named container ports (Calico's <c>spec.ports</c>): what a NetworkPolicy port given by name
+    /// resolves to on this pod. Null or empty when the pod names none.</summary>
+    public List<WorkloadEndpointPort>? Ports { get; set; }
+}
+
+/// <summary>A named container port of the pod, e.g. <c>{name: http, protocol: TCP, port: 8080}</c>.</summary>
+public sealed class WorkloadEndpointPort
+{
+    public string Name { get; set; } = "";
+
+    /// <summary><c>TCP</c> (default), <c>UDP</c> or <c>SCTP</c>.</summary>
+    public string Protocol { get; set; } = "TCP";
+
+    public int Port { get; set; }
 }

@@ -25,6 +25,13 @@ internal static class NodeRules
             errors.Add($"spec.interfaceName: '{spec.InterfaceName}' must be 1-15 characters (a Linux interface name)");
         foreach (var (net, i) in spec.IpNetworks.Select((n, i) => (n, i)))
             ResourceValidator.Cidr(net, $"spec.ipNetworks[{i}]", errors);
+        foreach (var (port, i) in (spec.Ports ?? []).Select((p, i) => (p, i)))
+        {
+            ResourceValidator.PortName(port.Name, $"spec.ports[{i}].name", errors);
+            ResourceValidator.Protocol(port.Protocol, $"spec.ports[{i}].protocol", errors);
+            if (port.Port is < 1 or > 65535)
+                errors.Add($"spec.ports[{i}].port: {port.Port} is not a port (1-65535)");
+        }
     }
 
     private static void Interface(string? value, string field, AddressFamily family, List<string> errors)

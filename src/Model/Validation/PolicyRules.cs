@@ -26,10 +26,20 @@ internal static class PolicyRules
             }
         foreach (var (port, i) in (ports ?? []).Select((p, i) => (p, i)))
         {
-            if (port.Protocol is { } protocol && protocol is not ("TCP" or "UDP" or "SCTP"))
-                errors.Add($"{field}.ports[{i}].protocol: '{protocol}' is not one of TCP, UDP, SCTP");
-            if (port.Port is { } p && int.TryParse(p, out var number) && number is < 1 or > 65535)
+            ResourceValidator.Protocol(port.Protocol, $"{field}.ports[{i}].protocol", errors);
+            if (port.Port is not { } p)
+                continue;
+            if (!int.TryParse(p, out var number))
+            {
+                ResourceValidator.PortName(p, $"{field}.ports[{i}].port", errors);
+                // A named port resolves to one number per pod; a range from it means nothing (Kubernetes refuses it).
+                if (port.EndPort is not null)
+                    errors.Add($"{field}.ports[{i}].endPort: needs a numeric port, not the named port '{p}'");
+            }
+            else if (number is < 1 or > 65535)
+            {
                 errors.Add($"{field}.ports[{i}].port: {number} is not a port (1-65535)");
+            }
         }
     }
 }

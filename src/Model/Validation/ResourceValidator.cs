@@ -78,6 +78,24 @@ public static partial class ResourceValidator
             errors.Add($"{field}: {why}");
     }
 
+    /// <summary>A protocol of a port (policy or container): TCP, UDP or SCTP, as Kubernetes spells them.</summary>
+    internal static void Protocol(string? value, string field, List<string> errors)
+    {
+        if (value is not null and not ("TCP" or "UDP" or "SCTP"))
+            errors.Add($"{field}: '{value}' is not one of TCP, UDP, SCTP");
+    }
+
+    /// <summary>A port name as Kubernetes accepts it (IANA_SVC_NAME): 1-15 lower-case letters, digits and inner single
+    /// hyphens, with at least one letter, so that it never reads as a number.</summary>
+    internal static void PortName(string value, string field, List<string> errors)
+    {
+        if (value.Length is 0 or > 15 || !PortNamePattern().IsMatch(value) || value.Contains("--", StringComparison.Ordinal) || !value.Any(char.IsAsciiLetter))
+            errors.Add($"{field}: '{value}' is not a port name (1-15 of a-z, 0-9 and inner single '-', at least one letter)");
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex PortNamePattern();
+
     [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
     private static partial Regex NamePattern();
 

@@ -1,13 +1,15 @@
 using System.Text.Json.Nodes;
 using L3Net.Datastore;
 using L3Net.Datastore.Kubernetes;
+using L3Net.Model.Resources;
 
 namespace L3Net.Node.Kubernetes;
 
 /// <summary>
 /// Under the Kubernetes datastore, what the node follows besides the l3net resources: the API's Nodes (labels and
 /// InternalIP, for BGPPeer node selectors and peering), Namespaces (labels, for policy namespaceSelectors) and Pods
-/// (labels: the live ones, where the WorkloadEndpoint holds a copy made when the CNI plugin ran). One self-healing
+/// (labels and named container ports: the live ones, where the WorkloadEndpoint holds a copy made when the CNI plugin
+/// ran). One self-healing
 /// <see cref="KubeInformer"/> per collection; <paramref name="changed"/> is called when something the node uses
 /// changed (a pod's status churn is not), and <see cref="View"/> hands out a consistent copy to apply to a snapshot.
 /// </summary>
@@ -15,7 +17,7 @@ public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClien
 {
     private readonly KubeClientOptions _options = options ?? new KubeClientOptions();
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Dictionary<string, string>> _pods = [];
+    private readonly Dictionary<string, KubePodInfo> _pods = [];
     private readonly Dictionary<string, Dictionary<string, string>> _namespaces = [];
     private readonly Dictionary<string, KubeNodeInfo> _nodes = [];
     private readonly TaskCompletionSource[] _synced = [.. Enumerable.Range(0, 3).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
@@ -26,14 +28,14 @@ public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClien
     public Task RunAsync(CancellationToken ct) => Task.WhenAll(
         FollowAsync(KubeResource.Nodes, 0, (key, o) => Set(_nodes, key, o is null ? null : KubeNodeInfo.From(o)), ct),
         FollowAsync(KubeResource.Namespaces, 1, (key, o) => Set(_namespaces, key, o is null ? null : Labels(o)), ct),
-        FollowAsync(KubeResource.Pods, 2, (key, o) => Set(_pods, key, o is null ? null : Labels(o)), ct));
+        FollowAsync(KubeResource.Pods, 2, (key, o) => Set(_pods, key, o is null ? null : KubePodInfo.From(o)), ct));
 
     public KubeMetadataView View
     {
         get
         {
             lock (_lock)
-                return new KubeMetadataView(new Dictionary<string, Dictionary<string, string>>(_pods),
+                return new KubeMetadataView(new Dictionary<string, KubePodInfo>(_pods),
                     new Dictionary<string, Dictionary<string, string>>(_namespaces), new Dictionary<string, KubeNodeInfo>(_nodes));
         }
     }
@@ -87,6 +89,19 @@ public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClien
 
     internal static Dictionary<string, string> Labels(JsonObject o) =>
         (o["metadata"]?["labels"] as JsonObject ?? []).Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+}
+
+/// <summary>A Pod as the node daemon uses it: its labels and its named container ports.</summary>
+public sealed record KubePodInfo(Dictionary<string, string> Labels, IReadOnlyList<WorkloadEndpointPort> Ports)
+{
+    public static KubePodInfo From(JsonObject pod) => new(KubeMetadata.Labels(pod), PodInfo.NamedPorts(pod));
+
+    public bool Equals(KubePodInfo? other)
+        => other is not null && KubeMetadata.SameLabels(Labels, other.Labels) && Ports.Select(Key).SequenceEqual(other.Ports.Select(Key));
+
+    public override int GetHashCode() => HashCode.Combine(Labels.Count, Ports.Count);
+
+    private static (string, string, int) Key(WorkloadEndpointPort p) => (p.Name, p.Protocol, p.Port);
 }
 
 /// <summary>A Kubernetes Node as the node daemon uses it: its labels and its InternalIP.</summary>

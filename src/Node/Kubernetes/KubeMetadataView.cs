@@ -6,7 +6,8 @@ namespace L3Net.Node.Kubernetes;
 /// A copy of the Kubernetes metadata at one moment, and how it maps onto the model Felix and the peer calculation
 /// already consume, so neither needs to know about the API:
 /// <list type="bullet">
-/// <item>a WorkloadEndpoint's labels become its pod's current labels (the CNI plugin copied them once, at ADD);</item>
+/// <item>a WorkloadEndpoint's labels and named ports become its pod's current ones (the CNI plugin copied them once,
+/// at ADD, and an older plugin copied no ports);</item>
 /// <item>a namespace's labels answer namespaceSelectors (with <c>kubernetes.io/metadata.name</c>, which the API sets on
 /// every namespace, for one not seen yet);</item>
 /// <item>a Node resource gets its Kubernetes Node's labels under its own (the l3net ones win, so an operator can
@@ -14,7 +15,7 @@ namespace L3Net.Node.Kubernetes;
 /// </list>
 /// </summary>
 public sealed record KubeMetadataView(
-    IReadOnlyDictionary<string, Dictionary<string, string>> PodLabels,
+    IReadOnlyDictionary<string, KubePodInfo> Pods,
     IReadOnlyDictionary<string, Dictionary<string, string>> NamespaceLabels,
     IReadOnlyDictionary<string, KubeNodeInfo> Nodes)
 {
@@ -23,8 +24,11 @@ public sealed record KubeMetadataView(
     {
         foreach (var ep in snapshot.Endpoints)
         {
-            if (PodLabels.TryGetValue($"{ep.Metadata.Namespace}/{ep.Spec.Pod}", out var labels))
-                ep.Metadata.Labels = new Dictionary<string, string>(labels);
+            if (Pods.TryGetValue($"{ep.Metadata.Namespace}/{ep.Spec.Pod}", out var pod))
+            {
+                ep.Metadata.Labels = new Dictionary<string, string>(pod.Labels);
+                ep.Spec.Ports = pod.Ports.Count == 0 ? null : [.. pod.Ports];
+            }
         }
         foreach (var node in snapshot.Nodes)
         {

@@ -83,6 +83,8 @@ public sealed class CniKubernetesTests
             Assert.Equal("cart", wep.Metadata.Labels["app"]);
             Assert.Equal("web", wep.Metadata.Labels["tier"]);
             Assert.Equal([$"{cartIp}/32"], wep.Spec.IpNetworks);
+            var port = Assert.Single(wep.Spec.Ports!);
+            Assert.Equal(("http", "TCP", 8080), (port.Name, port.Protocol, port.Port));
         }
 
         (await h.RunAsync(conf, Env(h, "DEL", "k1", cartPod, "cart"))).Ok();
@@ -107,6 +109,10 @@ public sealed class CniKubernetesTests
             ["labels"] = new JsonObject { ["app"] = name, ["tier"] = "web" },
             ["annotations"] = annotations ?? [],
         },
-        ["spec"] = ns is null ? new JsonObject() : new JsonObject { ["nodeName"] = CniHarness.NodeName },
+        ["spec"] = ns is null ? new JsonObject() : new JsonObject
+        {
+            ["nodeName"] = CniHarness.NodeName,
+            ["containers"] = JsonNode.Parse("""[{"name": "c", "ports": [{"name": "http", "containerPort": 8080}, {"containerPort": 9000}]}]"""),
+        },
     };
 }

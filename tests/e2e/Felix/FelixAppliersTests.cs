@@ -1,6 +1,8 @@
 using L3Net.Felix;
 using L3Net.Felix.Iptables;
 using L3Net.Felix.Ipsets;
+using L3Net.Felix.Policy;
+using L3Net.Model.Resources;
 using L3Net.Testing;
 using Xunit;
 
@@ -75,6 +77,74 @@ public sealed class FelixAppliersTests
         Assert.Equal(1, await ipsets.RemoveStaleAsync(TestContext.Current.CancellationToken));
         Assert.DoesNotContain("l3n-leftover", host.Exec("ipset", "list", "-n").Stdout);
         Assert.DoesNotContain("l3n-tmp", host.Exec("ipset", "list", "-n").Stdout);
+    }
+
+    [Fact]
+    public async Task A_dual_stack_rule_set_with_named_ports_is_written_once_and_reads_back_unchanged_in_both_families()
+    {
+        Requires.Command("ip6tables-restore");
+        Requires.Command("ipset");
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        var ct = TestContext.Current.CancellationToken;
+        var web = new WorkloadEndpoint
+        {
+            Metadata = { Name = "n1-web-eth0", Namespace = "default", Labels = new() { ["app"] = "web" } },
+            Spec = new WorkloadEndpointSpec
+            {
+                Node = "n1", Pod = "web", InterfaceName = "caliweb", IpNetworks = ["10.244.0.5/32", "fd00:10:0:0::5/128"],
+                Ports = [new WorkloadEndpointPort { Name = "http", Port = 8080 }, new WorkloadEndpointPort { Name = "http", Protocol = "SCTP", Port = 80 }],
+            },
+        };
+        var policy = new NetworkPolicy
+        {
+            Metadata = { Name = "web", Namespace = "default" },
+            Spec = new NetworkPolicySpec
+            {
+                PodSelector = new KubeLabelSelector { MatchLabels = new() { ["app"] = "web" } },
+                Ingress = [new NetworkPolicyIngressRule
+                {
+                    From = [new NetworkPolicyPeer { IpBlock = new IpBlock { Cidr = "fd00:20:0::/48", Except = ["fd00:20:0:1::/64"] } }],
+                    Ports = [new NetworkPolicyPort { Port = "http" }, new NetworkPolicyPort { Port = "http", Protocol = "SCTP" }],
+                }],
+            },
+        };
+        IPPool[] pools = [new() { Metadata = { Name = "p6" }, Spec = { Cidr = "fd00:10::/64", NatOutgoing = true } }];
+        var rules = RuleCalculator.Calculate(new RuleInputs("n1", [web], [policy], pools));
+        var applier = new RuleSetApplier(CommandRunner.InNamespace(host.Namespace));
+        host.Exec("ip6tables", "-A", "FORWARD", "-s", "2001:db8::1", "-j", "DROP").EnsureOk("foreign rule");
+
+        var first = await applier.ApplyAsync(rules, resync: true, ct);
+        Assert.True(first.V4.Changed && first.V6.Changed && first.IpsetLines > 0);
+        Assert.True(host.Exec("ipset", "test", rules.Sets.Single(s => s.IPv6 && s.Type == IpSetType.IpPort && s.Members.Count == 1 && s.Members.First().Contains("tcp", StringComparison.Ordinal)).Name, "fd00:10::5,tcp:8080").Ok);
+        Assert.Contains("-j MASQUERADE", host.Exec("ip6tables-save", "-t", "nat").Stdout);
+        var again = await applier.ApplyAsync(rules, resync: true, ct);
+        Assert.Equal(RuleSetApplyResult.None, again);
+
+        // Everything of ours goes from both families and ipset; the foreign IPv6 rule stays.
+        FamilyRules Nothing(IpVersion v) => new(v, [], []);
+        await applier.ApplyAsync(new RuleSet(Nothing(IpVersion.V4), Nothing(IpVersion.V6), []), resync: true, ct);
+        var save6 = host.Exec("ip6tables-save").EnsureOk("ip6tables-save").Stdout;
+        Assert.DoesNotContain("l3n-", save6 + Save(host) + host.Exec("ipset", "list", "-n").Stdout);
+        Assert.Contains("-A FORWARD -s 2001:db8::1/128 -j DROP", save6);
+    }
+
+    [Fact]
+    public async Task Without_ipv6_only_the_ipv4_family_is_written()
+    {
+        Requires.Command("ip6tables-restore");
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        IPPool[] pools = [new() { Metadata = { Name = "p" }, Spec = { Cidr = "10.244.0.0/16", NatOutgoing = true } }];
+        var rules = RuleCalculator.Calculate(new RuleInputs("n1", [], [], pools));
+
+        var result = await new RuleSetApplier(CommandRunner.InNamespace(host.Namespace), ipv6: false).ApplyAsync(rules, resync: true, TestContext.Current.CancellationToken);
+
+        Assert.True(result.V4.Changed);
+        Assert.False(result.V6.Changed);
+        Assert.Contains("l3n-", Save(host));
+        Assert.DoesNotContain("l3n-", host.Exec("ip6tables-save").EnsureOk("ip6tables-save").Stdout);
+        Assert.DoesNotContain("pools6", host.Exec("ipset", "list", "-n").Stdout);
     }
 
     private static string Save(NetnsHost host)

@@ -16,6 +16,9 @@ namespace L3Net.Tests.E2e.Node;
 /// </summary>
 public sealed class NodeFabric : IAsyncDisposable
 {
+    /// <summary>How long the daemons get to bring what a test changed into the kernel and the ToR.</summary>
+    public static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
+
     private readonly string _dir = Directory.CreateTempSubdirectory("l3t-node-").FullName;
     private readonly IDatastore _datastore;
     private readonly Dictionary<string, BackgroundProcess> _daemons = [];
@@ -50,12 +53,23 @@ public sealed class NodeFabric : IAsyncDisposable
     public string StatusSocket(int i) => Path.Combine(_dir, $"node{i}.sock");
     public static string TorAddress(int i) => $"10.0.{i}.1";
 
-    /// <summary>Node i on its own /24 towards the ToR, default route via the ToR.</summary>
-    public NetnsHost AddNode(int i)
+    /// <summary>Node i's IPv6 fabric address (with <c>ipv6</c> in <see cref="AddNode"/>) and the ToR's on that link.</summary>
+    public static string NodeAddress6(int i) => $"fd00:0:{i}::2";
+    public static string TorAddress6(int i) => $"fd00:0:{i}::1";
+
+    /// <summary>Node i on its own /24 towards the ToR, default route via the ToR; with <paramref name="ipv6"/> also a
+    /// /64 and an IPv6 default route via the ToR.</summary>
+    public NetnsHost AddNode(int i, bool ipv6 = false)
     {
         var node = Net.AddHost($"node{i}", forwarding: true);
         Net.Link(Tor, TorAddress(i) + "/24", node, NodeAddress(i), nameB: "eth0");
         node.Ip("route", "add", "default", "via", TorAddress(i));
+        if (ipv6)
+        {
+            Tor.Ip("-6", "addr", "add", TorAddress6(i) + "/64", "dev", $"node{i}", "nodad");
+            node.Ip("-6", "addr", "add", NodeAddress6(i) + "/64", "dev", "eth0", "nodad");
+            node.Ip("-6", "route", "add", "default", "via", TorAddress6(i));
+        }
         Nodes[$"node{i}"] = node;
         return node;
     }
@@ -141,31 +155,44 @@ public sealed class NodeFabric : IAsyncDisposable
 
     public string DaemonOutput(string node) => _daemons.TryGetValue(node, out var p) ? p.Output : "";
 
-    /// <summary>A pod as the CNI plugin makes it: an IPAM address, <c>eth0</c> with the /32 and the 169.254.1.1
-    /// default route, the host-side cali veth with proxy ARP, and its WorkloadEndpoint.</summary>
-    public async Task<FabricPod> AddPodAsync(int node, string pod, Dictionary<string, string>? labels = null)
+    /// <summary>A pod as the CNI plugin makes it: an IPAM address (and with <paramref name="ipv6"/> a second one from
+    /// an IPv6 pool), <c>eth0</c> with the /32 (/128) and the default routes via 169.254.1.1 (and the host end's
+    /// link-local address, the host end having Calico's ee:ee:ee:ee:ee:ee), the host-side cali veth with proxy ARP, and
+    /// its WorkloadEndpoint with <paramref name="ports"/> as the pod's named ports.</summary>
+    public async Task<FabricPod> AddPodAsync(int node, string pod, Dictionary<string, string>? labels = null, bool ipv6 = false,
+        List<WorkloadEndpointPort>? ports = null)
     {
         var nodeName = $"node{node}";
         var host = Nodes[nodeName];
         var podHost = Net.AddHost(pod);
-        var assigned = await Ipam.AutoAssignAsync(new AutoAssignRequest { Handle = Handle(pod), Node = nodeName },
+        var assigned = await Ipam.AutoAssignAsync(new AutoAssignRequest { Handle = Handle(pod), Node = nodeName, Num6 = ipv6 ? 1 : 0 },
             TestContext.Current.CancellationToken);
-        var ip = assigned[0].Address.ToString();
+        var v4 = assigned.First(a => a.Address.AddressFamily == AddressFamily.InterNetwork);
+        var ip = v4.Address.ToString();
+        var ip6 = assigned.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)?.Address.ToString();
         var iface = Interface(pod);
-        host.Ip("link", "add", iface, "type", "veth", "peer", "name", "eth0", "netns", podHost.Namespace);
+        host.Ip("link", "add", iface, "address", "ee:ee:ee:ee:ee:ee", "type", "veth", "peer", "name", "eth0", "netns", podHost.Namespace);
+        // The host end's link-local address is the pod's IPv6 gateway: usable at once, not after duplicate detection.
+        host.Sysctl($"net.ipv6.conf.{iface}.accept_dad", "0");
         host.Ip("link", "set", iface, "up");
         host.Sysctl($"net.ipv4.conf.{iface}.proxy_arp", "1");
         podHost.Ip("addr", "add", ip + "/32", "dev", "eth0");
         podHost.Ip("link", "set", "eth0", "up");
         podHost.Ip("route", "add", "169.254.1.1", "dev", "eth0", "scope", "link");
         podHost.Ip("route", "add", "default", "via", "169.254.1.1", "dev", "eth0");
+        if (ip6 is not null)
+        {
+            podHost.Ip("-6", "addr", "add", ip6 + "/128", "dev", "eth0", "nodad");
+            podHost.Ip("-6", "route", "add", "default", "via", "fe80::ecee:eeff:feee:eeee", "dev", "eth0");
+        }
         var wep = new WorkloadEndpoint { Metadata = { Name = $"{nodeName}-{pod}-eth0", Namespace = "default", Labels = labels ?? [] } };
         wep.Spec = new WorkloadEndpointSpec
         {
-            Node = nodeName, Pod = pod, ContainerId = pod, Network = "k8s-pod-network", InterfaceName = iface, IpNetworks = [ip + "/32"],
+            Node = nodeName, Pod = pod, ContainerId = pod, Network = "k8s-pod-network", InterfaceName = iface,
+            IpNetworks = ip6 is null ? [ip + "/32"] : [ip + "/32", ip6 + "/128"], Ports = ports,
         };
         await Store.CreateAsync(wep, TestContext.Current.CancellationToken);
-        return new FabricPod(pod, node, podHost, ip, assigned[0].Block);
+        return new FabricPod(pod, node, podHost, ip, v4.Block, ip6);
     }
 
     /// <summary>What CNI DEL does, in its order: the veth goes, the address is released and the node's blocks it
@@ -184,6 +211,10 @@ public sealed class NodeFabric : IAsyncDisposable
 
     /// <summary>The host-side veth of a fabric pod.</summary>
     public static string Interface(string pod) => ("cali" + pod + "00000000000")[..15];
+
+    /// <summary>Our chains' rules without packet counters, from <c>iptables-save</c> or <c>ip6tables-save</c>.</summary>
+    public static string OurRules(NetnsHost node, string save = "iptables-save")
+        => string.Join('\n', node.Exec(save).Stdout.Split('\n').Where(l => l.StartsWith("-A l3n-", StringComparison.Ordinal)));
 
     public Task ApplyAsync<T>(T resource) where T : Resource => Store.ApplyAsync(resource, TestContext.Current.CancellationToken);
 
@@ -209,5 +240,12 @@ public sealed class NodeFabric : IAsyncDisposable
     }
 }
 
-/// <summary>A pod of the fabric: its namespace, address and the IPAM block the address came from.</summary>
-public sealed record FabricPod(string Name, int Node, NetnsHost Host, string Ip, IPNetwork Block);
+/// <summary>A pod of the fabric: its namespace, address, the IPAM block the address came from, and its IPv6 address
+/// when it has one.</summary>
+public sealed record FabricPod(string Name, int Node, NetnsHost Host, string Ip, IPNetwork Block, string? Ip6 = null)
+{
+    /// <summary>Whether a TCP connection from this pod to <paramref name="address"/>:<paramref name="port"/> opens within
+    /// a second (a dropped SYN does not).</summary>
+    public bool Connects(string address, int port)
+        => Host.Exec("timeout", "1", "bash", "-c", $"echo > /dev/tcp/{address}/{port}").Ok;
+}

@@ -11,8 +11,6 @@ namespace L3Net.Tests.E2e.Node;
 /// (clients then peer only with it). Peers are checked through the status socket, reachability with ping.</summary>
 public sealed class NodeMeshTests
 {
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -35,9 +33,9 @@ public sealed class NodeMeshTests
         var pod3 = await f.AddPodAsync(3, "m3");
         string Logs() => string.Join('\n', Enumerable.Range(1, 3).Select(i => $"node{i}:\n{f.DaemonOutput($"node{i}")}"));
 
-        await Eventually.AssertAsync(() => pod1.Host.Ping(pod3.Ip, 1), Converge, "pod on node1 reaching pod on node3", Logs);
+        await Eventually.AssertAsync(() => pod1.Host.Ping(pod3.Ip, 1), NodeFabric.Converge, "pod on node1 reaching pod on node3", Logs);
         var expected = reflector ? new[] { "10.0.0.2" } : ["10.0.0.2", "10.0.0.3"];
-        var deadline = DateTime.UtcNow + Converge;
+        var deadline = DateTime.UtcNow + NodeFabric.Converge;
         NodeStatusReport status;
         while (true)
         {

@@ -17,8 +17,6 @@ namespace L3Net.Tests.E2e.Node;
 /// </summary>
 public sealed partial class NodeTorTests
 {
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
-
     /// <summary>Issue 6's bound: from CNI DEL returning to the block gone from the ToR's table.</summary>
     private static readonly TimeSpan WithdrawBound = TimeSpan.FromSeconds(1);
 
@@ -46,10 +44,10 @@ public sealed partial class NodeTorTests
         Assert.NotEqual(p1.Block, p2.Block);
         Assert.Contains(p3.Block, new[] { p1.Block, p2.Block });
         var borrowed = new IPNetwork(IPAddress.Parse(p3.Ip), 32);
-        await Eventually.AssertAsync(() => f.TorHas(p1.Block) && f.TorHas(p2.Block) && f.TorHas(borrowed), Converge,
+        await Eventually.AssertAsync(() => f.TorHas(p1.Block) && f.TorHas(p2.Block) && f.TorHas(borrowed), NodeFabric.Converge,
             "both blocks and the borrowed /32 in the ToR's table", Logs);
         await Eventually.AssertAsync(() => f.Nodes["node2"].Ip("route", "show", "proto", "77").Contains(p1.Block.ToString(), StringComparison.Ordinal),
-            Converge, "node1's block learned on node2 with proto 77", Logs);
+            NodeFabric.Converge, "node1's block learned on node2 with proto 77", Logs);
         Assert.True(p1.Host.Ping(p2.Ip, 3), $"p1 cannot reach p2\n{Logs()}");
         Assert.True(p2.Host.Ping(p1.Ip, 2), "p2 cannot reach p1");
         Assert.True(p1.Host.Ping(p3.Ip, 2), $"p1 cannot reach the borrowed address of p3\n{Logs()}");
@@ -69,7 +67,7 @@ public sealed partial class NodeTorTests
         TestContext.Current.TestOutputHelper?.WriteLine($"block withdrawn from the ToR {withdrawn.TotalMilliseconds:0} ms after DEL");
         Assert.True(withdrawn < WithdrawBound, $"{p2.Block} left the ToR {withdrawn.TotalMilliseconds:0} ms after DEL (bound {WithdrawBound.TotalMilliseconds} ms)\n{Logs()}");
         await Eventually.AssertAsync(() => !f.Nodes["node2"].Ip("route", "show", "proto", "77").Contains(p2.Block.ToString(), StringComparison.Ordinal),
-            Converge, "node2's blackhole for its released block removed", Logs);
+            NodeFabric.Converge, "node2's blackhole for its released block removed", Logs);
         Assert.True(f.TorHas(p1.Block), "node1's block went with node2's");
     }
 
@@ -94,14 +92,14 @@ public sealed partial class NodeTorTests
                 Ingress = [new NetworkPolicyIngressRule { From = [new NetworkPolicyPeer { PodSelector = new KubeLabelSelector { MatchLabels = new() { ["role"] = "allowed" } } }] }],
             },
         });
-        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip, 1), Converge, "the policy denying the client", logs);
+        await Eventually.AssertAsync(() => !client.Host.Ping(web.Ip, 1), NodeFabric.Converge, "the policy denying the client", logs);
         var webNode = f.Nodes[$"node{web.Node}"];
-        var rulesBefore = OurRules(webNode);
+        var rulesBefore = NodeFabric.OurRules(webNode);
         var wep = (await f.Store.GetAsync<WorkloadEndpoint>($"node{client.Node}-{client.Name}-eth0", "default", ct))!;
         wep.Metadata.Labels["role"] = "allowed";
         await f.Store.UpdateAsync(wep, ct);
-        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip, 1), Converge, "the label change letting the client in", logs);
-        Assert.Equal(rulesBefore, OurRules(webNode));
+        await Eventually.AssertAsync(() => client.Host.Ping(web.Ip, 1), NodeFabric.Converge, "the label change letting the client in", logs);
+        Assert.Equal(rulesBefore, NodeFabric.OurRules(webNode));
     }
 
     /// <summary>A learned route, the FORWARD hook and a local pod's proxy ARP changed by hand on its node come back
@@ -130,13 +128,9 @@ public sealed partial class NodeTorTests
         var result = await ping;
         var received = int.Parse(Received().Match(result.Stdout).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(received >= 39, $"graceful restart lost {40 - received} of 40 pings\n{result.Stdout}\n{logs()}");
-        await Eventually.AssertAsync(() => f.Bird!.IsEstablished($"node{restarting.Node}"), Converge, "the new daemon re-established with the ToR", logs);
+        await Eventually.AssertAsync(() => f.Bird!.IsEstablished($"node{restarting.Node}"), NodeFabric.Converge, "the new daemon re-established with the ToR", logs);
         Assert.True(pinger.Host.Ping(restarting.Ip, 2), "lost the restarted node's pod after the restart");
     }
-
-    /// <summary>Our chains' rules without packet counters.</summary>
-    private static string OurRules(NetnsHost node)
-        => string.Join('\n', node.Exec("iptables-save").Stdout.Split('\n').Where(l => l.StartsWith("-A l3n-", StringComparison.Ordinal)));
 
     [GeneratedRegex(@"(\d+) received")]
     private static partial Regex Received();

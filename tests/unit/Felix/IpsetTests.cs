@@ -10,6 +10,8 @@ public sealed class IpsetTests
     {
         var set = new IpSet("l3n-x", false, ["10.0.0.5/32", "10.1.0.0/16", "10.1.2.0/24 nomatch", "fd00::1/128"]);
         Assert.True(set.Members.SetEquals(["10.0.0.5", "10.1.0.0/16", "10.1.2.0/24 nomatch", "fd00::1"]));
+        var ports = new IpSet("l3n-np6-x", true, ["fd00:0::0005,TCP:8080", "fd00::6,sctp:80"], IpSetType.IpPort);
+        Assert.True(ports.Members.SetEquals(["fd00::5,tcp:8080", "fd00::6,sctp:80"]));
     }
 
     [Fact]
@@ -22,8 +24,11 @@ public sealed class IpsetTests
             create other hash:ip family inet
             add other 1.2.3.4
             create l3n-empty hash:net family inet
+            create l3n-np6-x hash:ip,port family inet6 hashsize 1024 maxelem 65536
+            add l3n-np6-x fd00::5,tcp:8080
             """);
-        Assert.Equal(["l3n-empty", "l3n-x"], sets.Keys.Order());
+        Assert.Equal(["l3n-empty", "l3n-np6-x", "l3n-x"], sets.Keys.Order());
+        Assert.Equal(["fd00::5,tcp:8080"], sets["l3n-np6-x"]);
         Assert.True(sets["l3n-x"].SetEquals(["10.2.0.5", "10.1.0.0/16 nomatch"]));
         Assert.Empty(sets["l3n-empty"]);
     }

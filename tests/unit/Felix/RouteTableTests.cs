@@ -1,5 +1,6 @@
 using System.Net;
 using L3Net.Felix.Routes;
+using L3Net.Netlink;
 using Xunit;
 
 namespace L3Net.Tests.Unit.Felix;
@@ -20,21 +21,55 @@ public sealed class RouteTableTests
         t.SetEndpoint("default/pod-a", "cali1234567890a", [N("10.244.1.5/32"), N("fd00::5/128")]);
         var changes = t.TakeChanges();
 
-        Assert.Equal(2, changes.Count);
-        Assert.Equal(new DesiredRoute(N("10.244.1.5/32"), RouteKind.Endpoint, "cali1234567890a"), changes[N("10.244.1.5/32")]);
-        Assert.Equal(RouteKind.Endpoint, changes[N("fd00::5/128")]!.Kind);
+        Assert.Empty(changes.Deletes);
+        Assert.Equal(2, changes.Upserts.Count);
+        Assert.Contains(new DesiredRoute(N("10.244.1.5/32"), RouteKind.Endpoint, "cali1234567890a"), changes.Upserts);
+        Assert.Equal(RouteKind.Endpoint, changes.Upserts.Single(r => r.Destination == N("fd00::5/128")).Kind);
     }
 
     [Fact]
-    public void Removing_an_endpoint_marks_its_routes_for_removal()
+    public void Removing_an_endpoint_deletes_its_route_as_it_was_applied()
     {
         var t = new RouteTable();
         t.SetEndpoint("ns/p", "cali1", [N("10.244.1.5/32")]);
         t.TakeChanges();
         t.RemoveEndpoint("ns/p");
         var changes = t.TakeChanges();
-        Assert.Null(Assert.Single(changes).Value);
+        Assert.Empty(changes.Upserts);
+        Assert.Equal(new DesiredRoute(N("10.244.1.5/32"), RouteKind.Endpoint, "cali1"), Assert.Single(changes.Deletes));
         Assert.Empty(t.All());
+    }
+
+    [Fact]
+    public void A_removed_route_becomes_exactly_one_delete_of_the_kind_that_was_applied()
+    {
+        var t = new RouteTable();
+        t.SetBlocks([N("10.244.1.0/26")]);
+        t.SetLearned(N("10.244.2.0/26"), [A("10.0.0.3"), A("10.0.0.2")]);
+        t.SetEndpoint("ns/p", "cali1", [N("10.244.1.5/32")]);
+        t.SetEndpoint("ns/gone", "cali9", [N("10.244.1.9/32")]);
+        t.TakeChanges();
+        t.SetBlocks([]);
+        t.SetLearned(N("10.244.2.0/26"), []);
+        t.RemoveEndpoint("ns/p");
+        t.RemoveEndpoint("ns/gone");
+        // Changed back and forth between two applies: never handed out, so nothing to delete.
+        t.SetLearned(N("10.244.7.0/26"), [A("10.0.0.2")]);
+        t.SetLearned(N("10.244.7.0/26"), []);
+
+        var batch = RouteReconciler.Batch(t.TakeChanges(), new Dictionary<string, int> { ["cali1"] = 7 });
+
+        Assert.All(batch, c => Assert.Equal(RouteOperation.Delete, c.Operation));
+        Assert.All(batch, c => Assert.Equal(77, c.Route.Protocol));
+        // cali9 is gone, and its route went with it: no delete for it.
+        Assert.Equal(3, batch.Count);
+        var blackhole = Assert.Single(batch, c => c.Route.Destination == N("10.244.1.0/26")).Route;
+        Assert.Equal(RouteType.Blackhole, blackhole.Type);
+        var endpoint = Assert.Single(batch, c => c.Route.Destination == N("10.244.1.5/32")).Route;
+        Assert.Equal((RouteType.Unicast, 7), (endpoint.Type, endpoint.OutputInterface));
+        var learned = Assert.Single(batch, c => c.Route.Destination == N("10.244.2.0/26")).Route;
+        Assert.Equal(RouteType.Unicast, learned.Type);
+        Assert.Equal([A("10.0.0.2"), A("10.0.0.3")], learned.NextHops.Select(h => h.Gateway));
     }
 
     [Fact]
@@ -72,8 +107,9 @@ public sealed class RouteTableTests
         t.SetLearned(N("10.244.1.0/26"), [A("10.0.0.2")]);
         t.TakeChanges();
         t.SetBlocks([]);
-        var change = Assert.Single(t.TakeChanges());
-        Assert.Equal(RouteKind.Learned, change.Value!.Kind);
+        var changes = t.TakeChanges();
+        Assert.Empty(changes.Deletes);
+        Assert.Equal(RouteKind.Learned, Assert.Single(changes.Upserts).Kind);
     }
 
     [Fact]

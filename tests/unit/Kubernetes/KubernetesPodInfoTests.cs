@@ -15,7 +15,14 @@ public sealed class KubernetesPodInfoTests
         ["apiVersion"] = "v1",
         ["kind"] = "Pod",
         ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["app"] = name }, ["annotations"] = annotations ?? [] },
-        ["spec"] = new JsonObject { ["nodeName"] = node },
+        ["spec"] = new JsonObject
+        {
+            ["nodeName"] = node,
+            ["containers"] = JsonNode.Parse("""
+                [{"name": "app", "ports": [{"name": "http", "containerPort": 8080}, {"containerPort": 9000}]},
+                 {"name": "dns", "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"}]}]
+                """),
+        },
     };
 
     private static JsonObject Namespace(string name, JsonObject annotations) => new()
@@ -45,6 +52,8 @@ public sealed class KubernetesPodInfoTests
         var b = (await pods.GetAsync("web", "b", ct))!;
 
         Assert.Equal("a", a.Labels["app"]);
+        // Only named ports: an unnamed one is nothing a policy can refer to.
+        Assert.Equal([("http", "TCP", 8080), ("dns", "UDP", 53)], a.Ports.Select(p => (p.Name, p.Protocol, p.Port)));
         Assert.Equal("n1", a.NodeName);
         Assert.Equal(["pod-pool", "10.9.0.0/24"], a.Ipv4Pools!);
         Assert.Equal([IPAddress.Parse("10.9.0.7")], a.IpAddrs!);

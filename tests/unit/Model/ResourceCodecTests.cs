@@ -36,6 +36,8 @@ public sealed class ResourceCodecTests
         { PoolDoc() + "\n  ipipMode: Always\n", "spec.ipipMode: unknown field" },
         { "apiVersion: l3net.io/v1\nkind: BGPPeer\nmetadata: {name: tor}\nspec: {peerIP: '10.0.0.300', asNumber: 65001}\n", "spec.peerIP: '10.0.0.300' is not an address" },
         { "apiVersion: l3net.io/v1\nkind: Node\nmetadata: {name: n1}\nspec: {bgp: {ipv4Address: 10.0.1.2}}\n", "spec.bgp.ipv4Address: '10.0.1.2' is not a valid CIDR" },
+        { "apiVersion: l3net.io/v1\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: cali1, ports: [{name: http-, port: 80}]}\n", "spec.ports[0].name: 'http-' is not a port name" },
+        { "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nspec: {podSelector: {}, ingress: [{ports: [{port: http, endPort: 90}]}]}\n", "spec.ingress[0].ports[0].endPort: needs a numeric port" },
         { "apiVersion: l3net.io/v1\nkind: IPPool\nmetadata: {name: Bad_Name}\nspec: {cidr: 10.1.0.0/16}\n", "metadata.name: 'Bad_Name' must be lowercase" },
         { "apiVersion: l3net.io/v1\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 10.1.0.0/16, nodeSelector: \"rack = 'a'\"}\n", "spec.nodeSelector: selector \"rack = 'a'\"".Replace("\"", "'") },
     };
@@ -90,6 +92,22 @@ public sealed class ResourceCodecTests
         Assert.Equal("rr-password", peer.Spec.Password!.SecretKeyRef!.Key);
         Assert.Equal("calico.yaml: document 1 (IPPool 'default-ipv4-ippool'): Calico field spec.ipipMode is not used by L3Net and was ignored",
             Assert.Single(parsed.Warnings));
+    }
+
+    [Fact]
+    public void A_policy_port_is_read_from_a_number_or_a_name_and_written_back_as_the_api_has_it()
+    {
+        // The API server's form of a networking.k8s.io NetworkPolicy: numeric ports are JSON numbers.
+        const string json = """
+            {"apiVersion": "l3net.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 80}, {"port": "http", "protocol": "TCP"}]}]}}
+            """;
+        var info = ResourceKinds.Resolve("NetworkPolicy").JsonTypeInfo;
+        var policy = (NetworkPolicy)System.Text.Json.JsonSerializer.Deserialize(json, info)!;
+        Assert.Equal(["80", "http"], policy.Spec.Ingress![0].Ports!.Select(p => p.Port));
+        var written = System.Text.Json.JsonSerializer.Serialize(policy, info);
+        Assert.Contains("\"port\":80", written);
+        Assert.Contains("\"port\":\"http\"", written);
     }
 
     [Fact]

@@ -16,7 +16,8 @@ namespace L3Net.Tests.Unit.Node;
 /// calls it makes (snapshot read, <see cref="KubeMetadata"/> view applied, Felix's rule calculation), with no kernel.
 /// A networking.k8s.io NetworkPolicy created through the API reaches Felix; a Pod's and a Namespace's label changes
 /// in the API move pods into the policy's peer sets although the WorkloadEndpoints still hold the labels of ADD time;
-/// a Kubernetes Node's labels reach the Node resource that BGPPeer selectors match.
+/// a Pod's named container ports reach its WorkloadEndpoint; a Kubernetes Node's labels reach the Node resource that
+/// BGPPeer selectors match.
 /// </summary>
 public sealed class KubeMetadataTests
 {
@@ -57,7 +58,7 @@ public sealed class KubeMetadataTests
         var (before, none) = await DesiredAsync();
         Assert.Equal("r1", before.Nodes.Single().Metadata.Labels["rack"]);
         Assert.Equal("web", before.Endpoints.Single(e => e.Spec.Pod == "web").Metadata.Labels["app"]);
-        Assert.DoesNotContain(none.Chains, c => c.Name == "l3n-tw-caliweb");
+        Assert.DoesNotContain(none.V4.Chains, c => c.Name == "l3n-tw-caliweb");
 
         // Web pods accept role=allowed pods of their namespace, and every pod of team=b namespaces.
         await api.CreateAsync(KubeResource.NetworkPolicies.CollectionPath("shop"), JsonNode.Parse("""
@@ -67,7 +68,7 @@ public sealed class KubeMetadataTests
                                             {"namespaceSelector": {"matchLabels": {"team": "b"}}}]}]}}
             """)!.AsObject(), ct);
         var (_, policed) = await DesiredAsync();
-        Assert.Contains(policed.Chains, c => c.Name == "l3n-tw-caliweb");
+        Assert.Contains(policed.V4.Chains, c => c.Name == "l3n-tw-caliweb");
         Assert.DoesNotContain(PeerMembers(policed), m => m == ClientIp || m == Web);
 
         // The client pod gets role=allowed in the API: its IP joins a peer set; no WorkloadEndpoint was rewritten.
@@ -79,6 +80,14 @@ public sealed class KubeMetadataTests
         // The namespace becomes team=b: both pods join the namespaceSelector's set.
         await Relabel(api, KubeResource.Namespaces.ItemPath("shop"), new() { ["team"] = "b" }, ct);
         await UntilAsync(DesiredAsync, d => PeerMembers(d.Rules).Contains(Web), () => changes);
+
+        // The web pod's named container port reaches its WorkloadEndpoint (written without ports) as the API has it.
+        var webPath = KubeResource.Pods.ItemPath("web", "shop");
+        var webPod = (await api.GetAsync(webPath, ct))!;
+        webPod["spec"] = JsonNode.Parse("""{"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 8080}]}]}""");
+        await api.ReplaceAsync(webPath, webPod, ct);
+        var (withPorts, _) = await UntilAsync(DesiredAsync, d => d.Snapshot.Endpoints.Single(e => e.Spec.Pod == "web").Spec.Ports is { Count: 1 }, () => changes);
+        Assert.Equal(("http", "TCP", 8080), withPorts.Endpoints.Single(e => e.Spec.Pod == "web").Spec.Ports!.Select(p => (p.Name, p.Protocol, p.Port)).Single());
 
         await stop.CancelAsync();
         await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
