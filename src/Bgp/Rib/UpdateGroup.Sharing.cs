@@ -36,8 +36,6 @@ internal sealed partial class UpdateGroup
     /// <summary>Chunks this group has encoded for its members in sync: one per chunk, however many members send it.</summary>
     public int ChunksEncoded { get; private set; }
 
-    public IReadOnlyList<RibMember> Members => _members;
-
     /// <summary>Adds a member (RIB lock); true when it is the first, and the caller must load <see cref="Out"/> with the
     /// table as it stands (nobody is in sync yet, so nothing of it is queued).</summary>
     public bool AddMember(RibMember member)
@@ -60,7 +58,7 @@ internal sealed partial class UpdateGroup
     }
 
     /// <summary>Called by a member's writer that has sent every chunk there is: encodes the next chunk unless another
-    /// writer is doing so (it signals every member when done). True when the caller should look for a chunk again.</summary>
+    /// writer is doing so (which signals this one when it is done). True when the caller should look for a chunk again.</summary>
     public bool TryEncode(RibMember member)
     {
         lock (RibLock)
