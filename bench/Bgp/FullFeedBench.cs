@@ -22,26 +22,28 @@ internal static class FullFeedBench
     private const int AttributeSets = 500;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan IdleFor = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(10);
 
     private sealed record Result(string Receiver, double Seconds, double CpuSeconds, long RssBytes, long Routes, double SenderCpu, string? Error);
 
-    /// <summary><c>bgp-fullfeed [--routes N] [--only l3net|bird|frr|gobgp]...</c></summary>
+    /// <summary><c>bgp-fullfeed [--routes N] [--minutes M] [--only l3net|bird|frr|gobgp]...</c>; M bounds each receiver
+    /// (default 20: GoBGP needs more than that for a million routes here).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var routes = 1_000_000;
+        var deadline = TimeSpan.FromMinutes(20);
         var only = new List<string>();
         for (var i = 0; i < args.Length; i++)
             switch (args[i])
             {
                 case "--routes": routes = int.Parse(args[++i]); break;
+                case "--minutes": deadline = TimeSpan.FromMinutes(double.Parse(args[++i])); break;
                 case "--only": only.Add(args[++i]); break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         var receivers = new (string Key, Func<FeedReceiver> Make)[]
         {
             ("l3net", () => new OurReceiver()), ("bird", () => new BirdReceiver()),
-            ("frr", () => new FrrReceiver()), ("gobgp", () => new GoBgpReceiver()),
+            ("frr", () => new FrrReceiver()), ("gobgp", () => new GoBgpReceiver(routes)),
         }.Where(r => only.Count == 0 || only.Contains(r.Key)).ToList();
 
         Console.WriteLine($"# bgp-fullfeed: {routes} routes, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load: {Load()}");
@@ -56,7 +58,7 @@ internal static class FullFeedBench
             {
                 var r = make();
                 Console.WriteLine($"# {r.Name} ...");
-                results.Add(await MeasureAsync(r, sender, receiver, senderConfig, routes));
+                results.Add(await MeasureAsync(r, sender, receiver, senderConfig, routes, deadline));
                 Console.WriteLine($"#   {Row(results[^1])}  (load: {Load()})");
             }
         }
@@ -72,7 +74,8 @@ internal static class FullFeedBench
         ? $"| {r.Receiver} | failed: {r.Error} | | | | |"
         : $"| {r.Receiver} | {r.Seconds:0.00} s | {r.CpuSeconds:0.00} | {r.RssBytes / 1048576.0:0} MiB | {(double)r.RssBytes / r.Routes:0} | {r.SenderCpu:0.00} |";
 
-    private static async Task<Result> MeasureAsync(FeedReceiver receiver, NetnsHost senderHost, NetnsHost receiverHost, string senderConfig, int routes)
+    private static async Task<Result> MeasureAsync(FeedReceiver receiver, NetnsHost senderHost, NetnsHost receiverHost, string senderConfig, int routes,
+        TimeSpan deadline)
     {
         var dir = Directory.CreateTempSubdirectory("l3bench-bgp-").FullName;
         Exec.Run("chmod", "0777", dir);
@@ -96,8 +99,8 @@ internal static class FullFeedBench
             var progress = default(FeedProgress);
             while (complete is null || clock.Elapsed - lastBusy < IdleFor)
             {
-                if (clock.Elapsed > Deadline)
-                    throw new TimeoutException($"{progress.Routes} of {routes} routes after {Deadline.TotalMinutes} min");
+                if (clock.Elapsed > deadline)
+                    throw new TimeoutException($"{progress.Routes} of {routes} routes after {deadline.TotalMinutes} min, {(ProcStat.CpuTicks(pid) - baseCpu) / ProcStat.TicksPerSecond:0} CPU s, {ProcStat.RssBytes(pid) >> 20} MiB RSS");
                 if (receiver.Process.HasExited)
                     throw new InvalidOperationException($"the receiver exited: {Tail(receiver.Process.Output)}");
                 var now = ProcStat.CpuTicks(pid);

@@ -18,6 +18,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private static readonly PathAttributes Originated = new() { Origin = Origin.Igp };
     private readonly SpeakerContext _ctx;
     private readonly RibSource _local;
+    /// <summary>What <see cref="SetOriginated"/> last put in the RIB (guarded by the RIB lock).</summary>
+    private readonly HashSet<Prefix> _originated = [];
     private readonly Dictionary<(IPAddress, int), Peer> _peers = [];
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
@@ -193,9 +195,12 @@ public sealed class BgpSpeaker : IAsyncDisposable
         var wanted = prefixes.Select(Prefix.FromNetwork).ToHashSet();
         lock (_ctx.Rib.Lock)
         {
-            foreach (var prefix in _local.AdjRibIn.Keys.Where(p => !wanted.Contains(p)).ToList())
+            foreach (var prefix in _originated.Where(p => !wanted.Contains(p)).ToList())
+            {
                 _ctx.Rib.Withdraw(_local, prefix);
-            foreach (var prefix in wanted.Where(p => !_local.AdjRibIn.ContainsKey(p)))
+                _originated.Remove(prefix);
+            }
+            foreach (var prefix in wanted.Where(_originated.Add))
                 _ctx.Rib.Announce(_local, prefix, Originated);
             _ctx.Rib.Commit();
         }

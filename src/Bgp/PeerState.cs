@@ -25,5 +25,10 @@ public sealed record PeerState(
     int PrefixesAdvertised);
 
 /// <summary>A Loc-RIB change for a learned prefix: its current next hops, or none when it was withdrawn (or only our
-/// own origination remains).</summary>
-public sealed record LocRibChange(IPNetwork Prefix, IReadOnlyList<IPAddress> NextHops);
+/// own origination remains). A 32-byte value carrying the RIB's own key: the stream of a full table allocates nothing
+/// per change, and <see cref="Prefix"/> builds the <see cref="IPNetwork"/> only for a consumer that reads it.</summary>
+public readonly struct LocRibChange(Wire.Prefix prefix, IReadOnlyList<IPAddress> nextHops)
+{
+    public IPNetwork Prefix => prefix.ToNetwork();
+    public IReadOnlyList<IPAddress> NextHops => nextHops;
+}

@@ -32,7 +32,7 @@ internal sealed partial class Peer
                 _ctx.Rib.AddSource(_source);
                 _inRib = true;
             }
-            if (_source.Stale is not null)
+            if (_source.Stale > 0)
             {
                 // RFC 4724 4.2: keep the stale routes only if the peer kept its forwarding state for the family.
                 if (open.GracefulRestart is { } gr && gr.Families.Any(f => session.Families.Contains(f.Afi) && f.ForwardingPreserved))
@@ -40,9 +40,10 @@ internal sealed partial class Peer
                 else
                     _ctx.Rib.SweepStale(_source);
             }
-            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop, linkLocal);
-            var member = new RibMember(_source, _ctx.Group(key), session.Families,
-                Config.ExportFilter?.Select(Prefix.FromNetwork).ToList(), session.SignalOutput);
+            // Everything that changes the bytes we send is in the key: sessions with equal keys share encoded UPDATEs.
+            var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop,
+                linkLocal, session.FourOctetAs, _exportFilter);
+            var member = new RibMember(_source, _ctx.Group(key), session.SignalOutput);
             session.Member = member;
             _ctx.Rib.AddMember(member);
             _ctx.Rib.Commit();
@@ -67,9 +68,9 @@ internal sealed partial class Peer
                 if (gr is { RestartTime: > 0 } && !session.NotificationExchanged && !_stop.IsCancellationRequested)
                 {
                     // RFC 4724 4.2: the peer went away without a NOTIFICATION; keep its routes, marked stale.
-                    _source.Stale = [.. _source.AdjRibIn.Keys];
+                    var kept = _ctx.Rib.MarkStale(_source);
                     ScheduleStaleSweep(gr.RestartTime);
-                    reason += $" (graceful restart: keeping {_source.Stale.Count} routes for {gr.RestartTime} s)";
+                    reason += $" (graceful restart: keeping {kept} routes for {gr.RestartTime} s)";
                 }
                 else
                 {
@@ -97,11 +98,10 @@ internal sealed partial class Peer
                 return;
             lock (_ctx.Rib.Lock)
             {
-                if (generation != _staleGeneration || _source.Stale is null)
+                if (generation != _staleGeneration || _source.Stale == 0)
                     return;
-                _ctx.Log($"peer {Config.Address}: graceful restart time over, dropping {_source.Stale.Count} stale routes");
+                _ctx.Log($"peer {Config.Address}: graceful restart time over, dropping {_source.Stale} stale routes");
                 _ctx.Rib.SweepStale(_source);
-                _source.Stale = null;
                 _ctx.Rib.Commit();
             }
         }, TaskScheduler.Default);
@@ -115,20 +115,16 @@ internal sealed partial class Peer
             _rejected.Remove(prefix);
             _ctx.Rib.Withdraw(_source, prefix);
         }
-        foreach (var prefix in u.Announced)
-            Accept(prefix, u.Attributes!);
-        foreach (var prefix in u.MpAnnounced)
-            Accept(prefix, u.MpAttributes!);
+        Accept(u.Announced, u.Attributes);
+        Accept(u.MpAnnounced, u.MpAttributes);
         if (u.EndOfRib is { } afi)
         {
-            _ctx.Log($"peer {Config.Address}: End-of-RIB {afi}, {_source.AdjRibIn.Count} routes");
+            _ctx.Log($"peer {Config.Address}: End-of-RIB {afi}, {_source.Accepted} routes");
             _ctx.Rib.SweepStale(_source, afi);
-            if (_source.Stale is { Count: 0 })
-                _source.Stale = null;
             _restartSettled = true;
             _ctx.NotifyRestartProgress();
         }
-        if (Config.MaxPrefixes is { } max && _source.AdjRibIn.Count > max)
+        if (Config.MaxPrefixes is { } max && _source.Accepted > max)
         {
             _idleHold = true;
             // RFC 4486 4: AFI, SAFI and the limit as data.
@@ -138,9 +134,19 @@ internal sealed partial class Peer
         return true;
     }
 
-    private void Accept(Prefix prefix, PathAttributes attributes)
+    /// <summary>The prefixes of one UPDATE share their attributes: loop detection runs once for all of them.</summary>
+    private void Accept(List<Prefix> prefixes, PathAttributes? attributes)
     {
-        if (Accepts(prefix, attributes))
+        if (prefixes.Count == 0)
+            return;
+        var loopFree = LoopFree(attributes!);
+        foreach (var prefix in prefixes)
+            Accept(prefix, attributes!, loopFree && InImportFilter(prefix));
+    }
+
+    private void Accept(Prefix prefix, PathAttributes attributes, bool accepted)
+    {
+        if (accepted)
         {
             if (_rejected.Count > 0)
                 _rejected.Remove(prefix);
@@ -153,12 +159,12 @@ internal sealed partial class Peer
         }
     }
 
-    /// <summary>Import policy and loop detection: our AS in the path (eBGP), our router ID as originator or our cluster
-    /// in the cluster list (RFC 4456 8), or a prefix outside the import filter.</summary>
-    private bool Accepts(Prefix prefix, PathAttributes a)
+    private bool InImportFilter(Prefix prefix) => _importFilter is not { } filter || filter.Any(f => f.Contains(prefix));
+
+    /// <summary>Loop detection: our AS in the path (eBGP), our router ID as originator or our cluster in the cluster
+    /// list (RFC 4456 8).</summary>
+    private bool LoopFree(PathAttributes a)
     {
-        if (_importFilter is { } filter && !filter.Any(f => f.Contains(prefix)))
-            return false;
         if (!Ibgp)
             return !a.AsPath.Contains(_ctx.LocalAs);
         if (a.OriginatorId == _ctx.RouterId)

@@ -18,6 +18,7 @@ internal sealed partial class Peer
     private readonly RibSource _source;
     private readonly HashSet<Prefix> _rejected = [];
     private readonly Prefix[]? _importFilter;
+    private readonly ValueArray<Prefix>? _exportFilter;
     private Task _loop = Task.CompletedTask;
     private int _failures;
     private bool _inRib;
@@ -33,6 +34,7 @@ internal sealed partial class Peer
         _ctx = ctx;
         _source = new RibSource(config.Address, config.RemoteAs, Ibgp, config.RouteReflectorClient);
         _importFilter = config.ImportFilter?.Select(Prefix.FromNetwork).ToArray();
+        _exportFilter = config.ExportFilter is { } export ? new ValueArray<Prefix>([.. export.Select(Prefix.FromNetwork)]) : null;
     }
 
     public PeerConfig Config { get; }
@@ -60,8 +62,8 @@ internal sealed partial class Peer
             int accepted, advertised;
             lock (_ctx.Rib.Lock)
             {
-                accepted = _source.AdjRibIn.Count;
-                advertised = _sessions.FirstOrDefault(s => s.Member is not null)?.Member!.Out.Count ?? 0;
+                accepted = _source.Accepted;
+                advertised = _sessions.FirstOrDefault(s => s.Member is not null)?.Member!.Advertised ?? 0;
             }
             return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised);
         }

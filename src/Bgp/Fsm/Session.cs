@@ -17,7 +17,6 @@ namespace L3Net.Bgp.Fsm;
 internal sealed partial class Session(Peer peer, Socket socket, bool outbound, SpeakerContext ctx)
 {
     private const int OpenHoldSeconds = 240; // RFC 4271 8: a large hold time until the OPEN arrives
-    private const int ChunkBytes = 64 * 1024;
     private readonly CancellationTokenSource _cts = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Channel<byte[]> _control = Channel.CreateUnbounded<byte[]>();
@@ -159,8 +158,7 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
             case BgpState.Established when type == MessageType.RouteRefresh:
                 var refresh = RouteRefreshMessage.Decode(body);
                 if (Families.Contains(refresh.Afi) && Member is { } member)
-                    lock (ctx.Rib.Lock)
-                        ctx.Rib.Resend(member, refresh.Afi);
+                    member.Group.Refresh(member, refresh.Afi);
                 return false;
             default:
                 // RFC 6608 subcodes: unexpected message in OpenSent (1), OpenConfirm (2), Established (3).
@@ -220,7 +218,6 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
 
     private async Task WriteLoopAsync(CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes + MessageFrame.MaxLength);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -234,10 +231,11 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                 var released = ctx.UpdatesReleased.IsCompleted;
                 if (released && _outSignal.Reader.TryRead(out _) && Member is { } member)
                 {
-                    OutBatch batch;
-                    lock (ctx.Rib.Lock)
-                        batch = member.Out.Take();
-                    await WriteBatchAsync(batch, buffer, ct);
+                    if (member.Next() is { } chunk)
+                    {
+                        await WriteChunksAsync(member, chunk, ct);
+                        SignalOutput(); // there may be more: look again after any control message
+                    }
                     continue;
                 }
                 await Task.WhenAny(_control.Reader.WaitToReadAsync(ct).AsTask(),
@@ -251,10 +249,6 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                 _closeReason ??= $"send failed: {e.Message}";
                 await _cts.CancelAsync();
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -62,7 +62,7 @@ internal sealed class SpeakerContext
     public UpdateGroup Group(ExportKey key)
     {
         if (!_groups.TryGetValue(key, out var group))
-            _groups[key] = group = new UpdateGroup(key, LocalAs, ClusterId);
+            _groups[key] = group = new UpdateGroup(key, LocalAs, ClusterId, Rib.Lock);
         return group;
     }
 }

@@ -1,147 +1,243 @@
 using System.Net;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using L3Net.Bgp.Wire;
 
 namespace L3Net.Bgp.Rib;
 
 /// <summary>
-/// Adj-RIBs-In (held by the sources), the Loc-RIB and the Adj-RIBs-Out of every Established session, guarded by one
-/// lock. Changes mark prefixes dirty; <see cref="Commit"/> runs the decision process once per dirty prefix, emits
-/// Loc-RIB changes for learned routes and queues exports. Sessions call it after each batch of received messages, so
-/// a burst of UPDATEs costs one decision per prefix, not per message. The dirty set is a list: a prefix changed twice
-/// in one batch is decided twice, the second time a no-op, which is cheaper than hashing every change into a set.
+/// The Adj-RIBs-In and the Loc-RIB in one <see cref="PrefixTable"/> (each prefix's entry holds every source's route
+/// and the winner, as BIRD's net → routes), plus the Adj-RIBs-Out of every Established session, guarded by one lock.
+/// The decision process runs for a prefix as soon as one of its routes changes, so an insert is one hash operation;
+/// it emits Loc-RIB changes for learned routes and queues exports at once, and <see cref="Commit"/> (called by the
+/// sessions after each batch of received messages) wakes the senders that have something queued. A prefix changed
+/// twice in a batch is decided twice; the Adj-RIB-Out coalesces what goes on the wire.
 /// </summary>
 internal sealed class RibEngine(bool multipath)
 {
-    private readonly List<RibSource> _sources = [];
-    private readonly Dictionary<Prefix, Selected> _locRib = [];
-    private readonly List<Prefix> _dirty = [];
+    private const int MaxSources = ushort.MaxValue + 1;
+    private readonly PrefixTable _table = new();
+    /// <summary>Sources by <see cref="RibSource.Id"/>; a removed source's id is reused.</summary>
+    private RibSource?[] _sources = new RibSource?[8];
     /// <summary>One shared next-hop list per next hop, so a Loc-RIB change does not allocate its own.</summary>
     private readonly Dictionary<IPAddress, IReadOnlyList<IPAddress>> _singleHops = [];
+    private IPAddress? _lastHop;
+    private IReadOnlyList<IPAddress> _lastHops = [];
     private readonly List<RibMember> _members = [];
+    private readonly List<UpdateGroup> _groups = [];
     private readonly Channel<LocRibChange> _changes = Channel.CreateUnbounded<LocRibChange>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly record struct Selected(RibSource Source, PathAttributes Attributes, IPAddress[]? Multipath);
 
     public object Lock { get; } = new();
     public ChannelReader<LocRibChange> Changes => _changes.Reader;
-    public int LocRibCount => _locRib.Count;
+    public int LocRibCount => _table.Count;
 
-    public void AddSource(RibSource source) => _sources.Add(source);
+    public void AddSource(RibSource source)
+    {
+        var id = Array.IndexOf(_sources, null);
+        if (id < 0)
+        {
+            id = _sources.Length;
+            if (id == MaxSources)
+                throw new InvalidOperationException($"more than {MaxSources} route sources");
+            Array.Resize(ref _sources, Math.Min(id * 2, MaxSources));
+        }
+        _sources[id] = source;
+        source.Id = (ushort)id;
+    }
 
     /// <summary>Ends <see cref="Changes"/> when the speaker stops.</summary>
     public void CompleteChanges() => _changes.Writer.TryComplete();
 
     public void RemoveSource(RibSource source)
     {
-        _dirty.AddRange(source.AdjRibIn.Keys);
-        source.AdjRibIn.Clear();
-        source.Stale = null;
-        _sources.Remove(source);
+        WithdrawAll(source, afi: null, staleOnly: false);
+        _sources[source.Id] = null;
     }
 
     public void Announce(RibSource source, Prefix prefix, PathAttributes attributes)
     {
-        source.AdjRibIn[prefix] = attributes;
-        source.Stale?.Remove(prefix);
-        _dirty.Add(prefix);
+        ref var e = ref _table.GetOrAdd(prefix, out var added);
+        if (added)
+        {
+            // The fast path of a full feed: a new prefix with one candidate, nothing to compare.
+            e.Set(0, new Path(attributes, source.Id, Stale: false));
+            source.Accepted++;
+            Decide(prefix, ref e, old: null);
+            return;
+        }
+        var i = e.IndexOf(source.Id);
+        if (i >= 0 && !e[i].Stale && ReferenceEquals(e[i].Attributes, attributes))
+            return;
+        var old = Winner(ref e);
+        if (i < 0)
+        {
+            e.Add(new Path(attributes, source.Id, Stale: false));
+            source.Accepted++;
+        }
+        else
+        {
+            if (e[i].Stale)
+                source.Stale--;
+            e.Set(i, new Path(attributes, source.Id, Stale: false));
+        }
+        Decide(prefix, ref e, old);
     }
 
     public void Withdraw(RibSource source, Prefix prefix)
     {
-        if (source.AdjRibIn.Remove(prefix))
-            _dirty.Add(prefix);
+        ref var e = ref _table.Find(prefix);
+        if (Unsafe.IsNullRef(ref e))
+            return;
+        var i = e.IndexOf(source.Id);
+        if (i >= 0)
+            Remove(prefix, ref e, i, source);
+    }
+
+    /// <summary>Marks every route of <paramref name="source"/> stale (graceful restart: the peer went away without a
+    /// NOTIFICATION); returns how many.</summary>
+    public int MarkStale(RibSource source)
+    {
+        var stale = 0;
+        for (var n = 0; n < _table.Allocated && stale < source.Accepted; n++)
+        {
+            ref var e = ref _table.At(n);
+            var i = e.Paths is null ? -1 : e.IndexOf(source.Id);
+            if (i >= 0)
+            {
+                e.Set(i, e[i] with { Stale = true });
+                stale++;
+            }
+        }
+        return source.Stale = stale;
     }
 
     /// <summary>Drops the routes still marked stale (graceful restart: End-of-RIB received or restart time over).</summary>
     public void SweepStale(RibSource source, Afi? afi = null)
     {
-        if (source.Stale is null)
-            return;
-        foreach (var prefix in source.Stale.Where(p => afi is null || p.Afi == afi).ToList())
+        if (source.Stale > 0)
+            WithdrawAll(source, afi, staleOnly: true);
+    }
+
+    private void WithdrawAll(RibSource source, Afi? afi, bool staleOnly)
+    {
+        for (var n = 0; n < _table.Allocated && (staleOnly ? source.Stale : source.Accepted) > 0; n++)
         {
-            Withdraw(source, prefix);
-            source.Stale.Remove(prefix);
+            ref var e = ref _table.At(n);
+            if (e.Paths is null || (afi is { } only && e.Afi != only))
+                continue;
+            var i = e.IndexOf(source.Id);
+            if (i >= 0 && (!staleOnly || e[i].Stale))
+                Remove(e.Prefix, ref e, i, source);
         }
+    }
+
+    private void Remove(Prefix prefix, ref RouteEntry e, int i, RibSource source)
+    {
+        var old = Winner(ref e);
+        if (e[i].Stale)
+            source.Stale--;
+        source.Accepted--;
+        e.RemoveAt(i);
+        Decide(prefix, ref e, old);
     }
 
     public void AddMember(RibMember member)
     {
         _members.Add(member);
-        foreach (var (prefix, selected) in _locRib)
-            member.Out.Set(prefix, member.Select(prefix, new Candidate(selected.Source, selected.Attributes)));
-        foreach (var afi in member.Families)
-            member.Out.QueueEndOfRib(afi);
-        member.Signal();
+        var first = member.Group.AddMember(member);
+        if (first)
+            _groups.Add(member.Group);
+        member.Start(LocRib(), loadGroup: first);
     }
 
-    public void RemoveMember(RibMember member) => _members.Remove(member);
-
-    /// <summary>Route refresh (RFC 2918): send the peer our whole table again.</summary>
-    public void Resend(RibMember member, Afi afi)
+    public void RemoveMember(RibMember member)
     {
-        member.Out.Forget(afi);
-        foreach (var (prefix, selected) in _locRib)
-            if (prefix.Afi == afi)
-                member.Out.Set(prefix, member.Select(prefix, new Candidate(selected.Source, selected.Attributes)));
-        member.Signal();
+        _members.Remove(member);
+        if (member.Group.RemoveMember(member))
+            _groups.Remove(member.Group);
     }
 
+    /// <summary>Wakes the senders of the sessions whose Adj-RIB-Out has changes queued.</summary>
     public void Commit()
     {
-        if (_dirty.Count == 0)
-            return;
-        foreach (var prefix in CollectionsMarshal.AsSpan(_dirty))
-            Decide(prefix);
-        _dirty.Clear();
         foreach (var member in _members)
-            if (member.Out.HasPending)
+            if (member.HasPending)
                 member.Signal();
     }
 
-    private void Decide(Prefix prefix)
+    /// <summary>Runs the decision process for an entry whose routes just changed, <paramref name="old"/> being the
+    /// winner before the change: a new winner goes to the Loc-RIB change stream and to the Adj-RIBs-Out.</summary>
+    private void Decide(Prefix prefix, ref RouteEntry e, Selected? old)
     {
-        Candidate? best = null;
-        foreach (var source in _sources)
-            if (source.AdjRibIn.TryGetValue(prefix, out var a))
-            {
-                var c = new Candidate(source, a);
-                if (best is null || BestPath.Compare(c, best.Value) < 0)
-                    best = c;
-            }
-        if (best is not { } winner)
+        if (e.Paths is null)
         {
-            if (!_locRib.Remove(prefix, out var gone))
-                return;
-            if (!gone.Source.IsLocal)
-                _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), []));
+            _table.Remove(prefix);
+            if (old is { Source.IsLocal: false })
+                _changes.Writer.TryWrite(new LocRibChange(prefix, []));
+            Export(prefix, null);
+            return;
         }
-        else
-        {
-            // One hash lookup for both the comparison with the old winner and the store.
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_locRib, prefix, out var had);
-            var old = slot;
-            var selected = new Selected(winner.Source, winner.Attributes, multipath ? Multipath(prefix, winner) : null);
-            if (had && ReferenceEquals(old.Source, selected.Source) && ReferenceEquals(old.Attributes, selected.Attributes)
-                && SameHops(old.Multipath, selected.Multipath))
-                return;
-            slot = selected;
-            if (!selected.Source.IsLocal || (had && !old.Source.IsLocal))
-                _changes.Writer.TryWrite(new LocRibChange(prefix.ToNetwork(), NextHops(selected)));
-        }
-        foreach (var member in _members)
-            member.Out.Set(prefix, member.Select(prefix, best));
+        e.Best = (ushort)BestIndex(ref e);
+        var now = Winner(ref e);
+        if (old is { } was && ReferenceEquals(was.Source, now.Source) && ReferenceEquals(was.Attributes, now.Attributes)
+            && SameHops(was.Multipath, now.Multipath))
+            return;
+        if (!now.Source.IsLocal || old is { Source.IsLocal: false })
+            _changes.Writer.TryWrite(new LocRibChange(prefix, NextHops(now)));
+        Export(prefix, new Candidate(now.Source, now.Attributes));
     }
 
-    private IPAddress[]? Multipath(Prefix prefix, Candidate winner)
+    private void Export(Prefix prefix, Candidate? best)
+    {
+        // Once per update group, and once per member only while it catches up on its own.
+        foreach (var group in _groups)
+            group.Out.Set(prefix, group.Select(prefix, best));
+        foreach (var member in _members)
+            member.Private?.Set(prefix, member.Select(prefix, best));
+    }
+
+    /// <summary>The Loc-RIB as (prefix, winner) pairs, for a joining session.</summary>
+    private IEnumerable<(Prefix Prefix, Candidate Best)> LocRib()
+    {
+        for (var n = 0; n < _table.Allocated; n++)
+            if (_table.At(n).Paths is not null)
+                yield return (_table.At(n).Prefix, Best(ref _table.At(n)));
+    }
+
+    private int BestIndex(ref RouteEntry e)
+    {
+        if (e.Paths is not Path[] paths)
+            return 0;
+        var best = 0;
+        var winner = Candidate(paths[0]);
+        for (var i = 1; i < paths.Length; i++)
+        {
+            var c = Candidate(paths[i]);
+            if (BestPath.Compare(c, winner) < 0)
+                (best, winner) = (i, c);
+        }
+        return best;
+    }
+
+    private Candidate Candidate(Path path) => new(_sources[path.Source]!, path.Attributes);
+
+    private Candidate Best(ref RouteEntry e) => Candidate(e[e.Best]);
+
+    private Selected Winner(ref RouteEntry e)
+    {
+        var best = Best(ref e);
+        return new Selected(best.Source, best.Attributes, multipath && e.Paths is Path[] paths ? Multipath(paths, best) : null);
+    }
+
+    private IPAddress[]? Multipath(Path[] paths, Candidate winner)
     {
         if (winner.Source.IsLocal)
             return null;
         var hops = new List<IPAddress>();
-        foreach (var source in _sources)
-            if (source.AdjRibIn.TryGetValue(prefix, out var a) && BestPath.CompareForMultipath(new Candidate(source, a), winner) == 0
-                && a.NextHop is { } nh && !hops.Contains(nh))
+        foreach (var path in paths)
+            if (BestPath.CompareForMultipath(Candidate(path), winner) == 0 && path.Attributes.NextHop is { } nh && !hops.Contains(nh))
                 hops.Add(nh);
         return hops.Count > 1 ? [.. hops.Order(AddressOrder.Instance)] : null;
     }
@@ -154,23 +250,43 @@ internal sealed class RibEngine(bool multipath)
             return hops;
         if (s.Attributes.NextHop is not { } nh)
             return [];
+        // A full feed from one neighbour carries one next hop object per attribute set: mostly the same as the last.
+        if (ReferenceEquals(nh, _lastHop))
+            return _lastHops;
         if (!_singleHops.TryGetValue(nh, out var list))
         {
             if (_singleHops.Count >= 4096)
                 _singleHops.Clear(); // next hops are a handful per peer; this only bounds a pathological table
             _singleHops[nh] = list = [nh];
         }
+        (_lastHop, _lastHops) = (nh, list);
         return list;
     }
 
     private static bool SameHops(IPAddress[]? a, IPAddress[]? b) => a is null ? b is null : b is not null && a.SequenceEqual(b);
 
     /// <summary>The attributes of the Loc-RIB winner for <paramref name="prefix"/>, as received; null when there is none.</summary>
-    public PathAttributes? Best(Prefix prefix) => _locRib.TryGetValue(prefix, out var s) ? s.Attributes : null;
+    public PathAttributes? Best(Prefix prefix)
+    {
+        ref var e = ref _table.Find(prefix);
+        return Unsafe.IsNullRef(ref e) ? null : e[e.Best].Attributes;
+    }
 
     /// <summary>The Loc-RIB as (prefix, next hops) pairs, learned routes only: for status and tests.</summary>
     public List<(IPNetwork Prefix, IReadOnlyList<IPAddress> NextHops)> Snapshot()
-        => _locRib.Where(kv => !kv.Value.Source.IsLocal).Select(kv => (kv.Key.ToNetwork(), NextHops(kv.Value))).ToList();
+    {
+        var routes = new List<(IPNetwork, IReadOnlyList<IPAddress>)>(_table.Count);
+        for (var n = 0; n < _table.Allocated; n++)
+        {
+            ref var e = ref _table.At(n);
+            if (e.Paths is null)
+                continue;
+            var winner = Winner(ref e);
+            if (!winner.Source.IsLocal)
+                routes.Add((e.Prefix.ToNetwork(), NextHops(winner)));
+        }
+        return routes;
+    }
 
     private sealed class AddressOrder : IComparer<IPAddress>
     {

@@ -1,11 +1,11 @@
 using System.Net;
-using L3Net.Bgp.Wire;
 
 namespace L3Net.Bgp.Rib;
 
 /// <summary>
 /// Where routes come from: one Established session's Adj-RIB-In, or the local origin (the prefixes this node owns).
-/// The Loc-RIB keeps only the winner per prefix; candidates are looked up here, so each route is stored once.
+/// Its routes live in the RIB's one prefix table (<see cref="RibEngine"/>), tagged with <see cref="Id"/>; the source keeps
+/// only their counts.
 /// </summary>
 internal sealed class RibSource(IPAddress address, uint remoteAs, bool ibgp, bool routeReflectorClient, bool local = false)
 {
@@ -16,11 +16,13 @@ internal sealed class RibSource(IPAddress address, uint remoteAs, bool ibgp, boo
     public bool IsIbgp { get; } = ibgp;
     public bool IsLocal { get; } = local;
     public bool RouteReflectorClient { get; } = routeReflectorClient;
-    public Dictionary<Prefix, PathAttributes> AdjRibIn { get; } = [];
-    /// <summary>Routes kept from a previous session while the peer restarts (RFC 4724 helper); swept at End-of-RIB or timeout.</summary>
-    public HashSet<Prefix>? Stale { get; set; }
-    /// <summary>Every prefix the peer announced, accepted or not.</summary>
-    public int Received { get; set; }
+    /// <summary>The number the RIB's entries know this source by, while it is in the RIB.</summary>
+    public ushort Id { get; set; }
+    /// <summary>Routes in the RIB from this source: its Adj-RIB-In size (accepted prefixes).</summary>
+    public int Accepted { get; set; }
+    /// <summary>How many of them are kept from a previous session while the peer restarts (RFC 4724 helper); swept at
+    /// End-of-RIB or when the restart time is over.</summary>
+    public int Stale { get; set; }
 
     public static RibSource Local(IPAddress routerId, uint localAs)
         => new(routerId, localAs, ibgp: false, routeReflectorClient: false, local: true);

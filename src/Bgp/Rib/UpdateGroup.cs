@@ -1,37 +1,57 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using L3Net.Bgp.Wire;
 
 namespace L3Net.Bgp.Rib;
 
-/// <summary>What makes two sessions' exports identical: sessions with equal keys share one <see cref="UpdateGroup"/>.
-/// <c>LinkLocalAddress</c> goes with our IPv6 next hop when the peer is on-link (RFC 2545).</summary>
+/// <summary>What makes two sessions' exports byte-identical: sessions with equal keys share one <see cref="UpdateGroup"/>
+/// and send the same encoded UPDATEs. <c>LinkLocalAddress</c> goes with our IPv6 next hop when the peer is on-link
+/// (RFC 2545); <c>FourOctetAs</c> is the negotiated capability (it changes how AS_PATH is encoded); <c>ExportFilter</c>
+/// limits which of our own prefixes the peer gets (null: all). The family is the local address's.</summary>
 internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddress, bool RouteReflectorClient, bool KeepOriginalNextHop,
-    IPAddress? LinkLocalAddress = null);
+    IPAddress? LinkLocalAddress = null, bool FourOctetAs = true, ValueArray<Prefix>? ExportFilter = null)
+{
+    public Afi Family => LocalAddress.AddressFamily == AddressFamily.InterNetwork ? Afi.IPv4 : Afi.IPv6;
+}
 
 /// <summary>
 /// The export policy for every session with the same <see cref="ExportKey"/>: which Loc-RIB routes go out and with
 /// which attributes. Transformed attribute sets are computed once per (source set, source) and shared by all members,
 /// so exporting a full table to many peers allocates a handful of sets, and the Adj-RIB-Out can compare by reference.
+/// The group also encodes its members' UPDATEs once (see the other half of this class).
 /// What goes out: our own prefixes to everyone; learned routes only by route reflection (RFC 4456), because a node
 /// advertises what it owns and must never become transit between its top-of-rack routers.
 /// </summary>
-internal sealed class UpdateGroup(ExportKey key, uint localAs, uint? clusterId)
+internal sealed partial class UpdateGroup(ExportKey key, uint localAs, uint? clusterId, object ribLock)
 {
     private const int MaxCached = 65536;
-    private readonly Dictionary<SourceKey, PathAttributes> _cache = [];
+    private readonly Dictionary<SourceKey, ExportedRoute> _cache = [];
 
     public ExportKey Key { get; } = key;
 
+    /// <summary>What this group's peers should have for <paramref name="prefix"/> given the Loc-RIB winner (null: none).
+    /// A member does not get its own routes back: <see cref="RibMember.Select"/> and the chunks' segments see to that.</summary>
+    public ExportedRoute? Select(Prefix prefix, Candidate? best)
+    {
+        if (best is not { } c || prefix.Afi != Key.Family)
+            return null;
+        if (c.Source.IsLocal && Key.ExportFilter is { } filter && !filter.Any(f => f.Contains(prefix)))
+            return null;
+        if (!Key.Ibgp && c.Attributes.AsPath.Contains(Key.RemoteAs))
+            return null; // the peer would drop it as a loop anyway
+        return Export(c.Source, c.Attributes);
+    }
+
     /// <summary>The attributes to send for a route, or null when this group does not get it.</summary>
-    public PathAttributes? Export(RibSource source, PathAttributes a)
+    public ExportedRoute? Export(RibSource source, PathAttributes a)
     {
         if (!source.IsLocal && !Reflects(source))
             return null;
         var cacheKey = new SourceKey(a, source);
         if (_cache.TryGetValue(cacheKey, out var cached))
             return cached;
-        var result = Transform(source, a);
+        var result = new ExportedRoute(Transform(source, a), source);
         if (_cache.Count >= MaxCached)
             _cache.Clear();
         _cache[cacheKey] = result;

@@ -19,9 +19,9 @@ public sealed class UpdateGroupTests
             LinkLocalNextHop = IPAddress.Parse("fe80::2"),
         };
         var otherClient = new UpdateGroup(new ExportKey(Ibgp: true, LocalAs, IPAddress.Parse("fd00:1::1"), RouteReflectorClient: true,
-            KeepOriginalNextHop: false, LinkLocalAddress: IPAddress.Parse("fe80::1")), LocalAs, ClusterId);
+            KeepOriginalNextHop: false, LinkLocalAddress: IPAddress.Parse("fe80::1")), LocalAs, ClusterId, new object());
 
-        var sent = otherClient.Export(client, learned);
+        var sent = otherClient.Export(client, learned)?.Attributes;
 
         Assert.NotNull(sent);
         Assert.Equal(IPAddress.Parse("fd00::2"), sent.NextHop);
@@ -35,9 +35,9 @@ public sealed class UpdateGroupTests
     {
         var local = new RibSource(IPAddress.IPv6Any, LocalAs, ibgp: false, routeReflectorClient: false, local: true);
         var tor = new UpdateGroup(new ExportKey(Ibgp: false, 65001, IPAddress.Parse("fd00::1"), RouteReflectorClient: false,
-            KeepOriginalNextHop: false, LinkLocalAddress: IPAddress.Parse("fe80::1")), LocalAs, clusterId: null);
+            KeepOriginalNextHop: false, LinkLocalAddress: IPAddress.Parse("fe80::1")), LocalAs, clusterId: null, new object());
 
-        var sent = tor.Export(local, new PathAttributes());
+        var sent = tor.Export(local, new PathAttributes())?.Attributes;
 
         Assert.NotNull(sent);
         Assert.Equal(IPAddress.Parse("fd00::1"), sent.NextHop);
