@@ -67,6 +67,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await RegisterAsync(store, ct);
         health.Registered();
         Sysctl.Write("net.ipv4.ip_forward", "1");
+        // The kernel forwards IPv6 only with the global switch on (per-interface settings do not suffice), as Felix sets it.
+        if (options.Ipv6Address is not null)
+            Sysctl.Write("net.ipv6.conf.all.forwarding", "1");
 
         using var socket = new RouteSocket();
         // A kernel booted without IPv6 has no ip6tables to write; anything else gets both families.

@@ -8,8 +8,8 @@ namespace L3Net.Tests.E2e.Node;
 /// <summary>
 /// Dual-stack BGP on the node daemon, end to end: two dual-stack nodes (<c>--ipv6-address</c>) each peering with the
 /// BIRD ToR twice, an IPv4 session and an IPv6 one (BGPPeers with IPv4 and IPv6 peerIPs, mesh off), one dual-stack pod
-/// on each. Each node's IPv6 block must reach the ToR's IPv6 table, the other node's kernel (protocol 77) and carry a
-/// ping6 from pod to pod; the IPv6 sessions show in the status report; the last pod's DEL withdraws its IPv6 block.
+/// on each, IPv6 forwarding left off for the daemons to turn on. Each node's IPv6 block must reach the ToR's IPv6 table,
+/// the other node's kernel (protocol 77) and carry a ping6 from pod to pod; the IPv6 sessions show in the status report; the last pod's DEL withdraws its IPv6 block.
 /// </summary>
 public sealed class NodeTorDualStackTests
 {
@@ -19,7 +19,10 @@ public sealed class NodeTorDualStackTests
         await using var f = new NodeFabric();
         var ct = TestContext.Current.CancellationToken;
         for (var i = 1; i <= 2; i++)
-            f.AddNode(i, ipv6: true);
+        {
+            // IPv6 forwarding off: a dual-stack daemon must turn it on itself.
+            f.AddNode(i, ipv6: true).Sysctl("net.ipv6.conf.all.forwarding", "0");
+        }
         await f.StartTorAsync([(1, 64601u), (2, 64602u)]);
         await f.ApplyAsync(new IPPool { Metadata = { Name = "pods" }, Spec = { Cidr = "10.244.0.0/24", BlockSize = 26 } });
         await f.ApplyAsync(new IPPool { Metadata = { Name = "pods6" }, Spec = { Cidr = "fd00:10::/120", BlockSize = 122 } });
