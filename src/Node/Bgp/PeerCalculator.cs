@@ -106,9 +106,12 @@ public static class PeerCalculator
             {
                 if (peers.ContainsKey(address))
                     continue;
+                // From the node's own address of the family, as Calico's BIRD mesh does: the other node accepts the
+                // session only from the address this node registered, and a host often has several IPv6 addresses.
                 peers[address] = new PeerConfig
                 {
                     Address = address,
+                    SourceAddress = OwnAddress(self, address),
                     RemoteAs = LocalAs(n, inputs.Config),
                     PeerType = Mesh,
                     RouteReflectorClient = IsReflector(self) && !IsReflector(n),

@@ -101,6 +101,9 @@ public sealed class PeerCalculatorTests
         Assert.Equal(
             [new PeerConfigView("10.0.0.1", 179, 64512, PeerCalculator.Mesh, false), new PeerConfigView("10.0.0.2", 179, 64512, PeerCalculator.Mesh, false)],
             Peers(c, all));
+        // Each mesh session leaves from this node's registered address of its family.
+        Assert.Equal(["10.0.0.1", "10.0.0.1", "fd00::1"],
+            PeerCalculator.Calculate(new BgpInputs(a, all, null, [])).Select(p => p.SourceAddress?.ToString()));
     }
 
     [Fact]
