@@ -9,8 +9,10 @@ ROOT=$PWD
 BIN=$ROOT/artifacts/bin
 
 # Debian packages the lab and the tests use (real peers, datastore, runtime, dataplane tools).
+# gcc + libc6-dev: the NativeAOT link of the CNI plugin (the ILCompiler drives clang, else gcc, with binutils' ld and
+# objcopy; zlib comes inside the runtime pack).
 PACKAGES=(bird2 frr gobgpd etcd-server etcd-client iptables ipset iproute2 iputils-ping iperf3 tcpdump
-          containernetworking-plugins podman runc busybox-static procps psmisc python3)
+          containernetworking-plugins podman runc busybox-static procps psmisc python3 gcc libc6-dev)
 
 deps() {
   local missing=()
@@ -34,8 +36,8 @@ deps() {
 build() {
   echo "==> building"
   dotnet restore L3Net.sln -v quiet
-  # The CNI plugin is exec'd once per pod: ReadyToRun, trimmed and self-contained so it starts fast, in its own
-  # folder so the framework-dependent programs published next to it cannot overwrite its trimmed assemblies.
+  # The CNI plugin is exec'd once per pod: NativeAOT (src/Cni/L3Net.Cni.csproj), in its own folder with the
+  # libe_sqlite3.so it loads, apart from the framework-dependent programs published next to it.
   dotnet publish src/Cni -c Release -o "$BIN/cni" -v quiet --nologo
   ln -sf cni/l3net "$BIN/l3net"
   ln -sf cni/l3net "$BIN/l3net-ipam"

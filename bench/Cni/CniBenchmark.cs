@@ -5,8 +5,8 @@ using L3Net.Model.Resources;
 namespace L3Net.Bench.Cni;
 
 /// <summary>
-/// Whole-system CNI latency, side by side in one run: `l3net` against the reference `ptp` + `host-local`, and an empty
-/// ReadyToRun program as the floor. Every invocation is exec'd in a node namespace through nsenter (the same
+/// Whole-system CNI latency, side by side in one run: `l3net` against the reference `ptp` + `host-local`, an empty
+/// ReadyToRun program as the floor (issue 5) and an empty NativeAOT program for information. Every invocation is exec'd in a node namespace through nsenter (the same
 /// overhead for all three), interleaved per pod so that machine load hits all subjects alike.
 /// Run as root: `dotnet run -c Release --project bench -- cni [--pods 200] [--concurrent 50] [--plugin PATH] [--floor PATH]`.
 /// </summary>
@@ -26,7 +26,8 @@ public static class CniBenchmark
         try
         {
             if (floor.Length == 0)
-                floor = await EmptyProgram.PublishAsync(work);
+                floor = await EmptyProgram.PublishReadyToRunAsync(work);
+            var emptyAot = await EmptyProgram.PublishNativeAotAsync(work);
             var node = lab.Add("node");
             // Proxy ARP needs a route out of another interface: a veth uplink that leads nowhere.
             BenchNamespaces.Ip("-n", node, "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1");
@@ -43,15 +44,16 @@ public static class CniBenchmark
                 new Subject("l3net", plugin, l3netConf),
                 new Subject("ptp + host-local", Path.Combine(RefDir, "ptp"), ptpConf),
                 new Subject("empty R2R program (floor)", floor, "{}"),
+                new Subject("empty NativeAOT program", emptyAot, "{}"),
             };
             var runner = new Invoker(node);
 
             // Each plugin gets its own pod namespaces: both name the pod's interface eth0.
             var podNs = subjects.Take(2).ToDictionary(s => s, s => Enumerable.Range(0, pods).Select(i => lab.Add($"{s.Name[0]}{i}")).ToList());
-            foreach (var s in subjects)
+            foreach (var (s, n) in subjects.Select((s, n) => (s, n)))
             {
                 // The first exec of each binary pays the disk cache; each subject warms up in a namespace of its own.
-                var warm = lab.Add($"w{s.Name[0]}");
+                var warm = lab.Add($"w{n}");
                 await runner.RunAsync(s, "ADD", "warm", warm);
                 await runner.RunAsync(s, "DEL", "warm", warm);
             }
@@ -62,7 +64,8 @@ public static class CniBenchmark
             {
                 foreach (var s in subjects.Take(2))
                     s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Name[0]}{i}", podNs[s][i]));
-                subjects[2].Add.Add(await runner.RunAsync(subjects[2], "ADD", "x", podNs[subjects[0]][i]));
+                foreach (var empty in subjects.Skip(2))
+                    empty.Add.Add(await runner.RunAsync(empty, "ADD", "x", podNs[subjects[0]][i]));
             }
 
             var wall = new Dictionary<string, (double Add, double Del)>();

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace L3Net.Cni;
@@ -11,11 +10,8 @@ public static class HostInterfaceName
 
     public static string For(string workloadId)
     {
-        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-        // SHA-1 names an interface here; it protects nothing, and the name must match what Calico tooling expects.
-#pragma warning disable CA5350
-        SHA1.HashData(Encoding.UTF8.GetBytes(workloadId), hash);
-#pragma warning restore CA5350
+        Span<byte> hash = stackalloc byte[Sha1.HashSizeInBytes];
+        Sha1.HashData(Encoding.UTF8.GetBytes(workloadId), hash);
         return Prefix + Convert.ToHexStringLower(hash)[..11];
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using L3Net.Model.Status;
 
 namespace L3Net.Lab;
@@ -19,10 +20,20 @@ public sealed record LabStatus(
     string TorBgpTable,
     IReadOnlyList<string> TorKernelRoutes)
 {
-    /// <summary>Every node sees all its peers Established and so does the ToR.</summary>
+    /// <summary>Every node sees all its peers Established, so does the ToR, and the ToR routes every pod. Sessions up
+    /// is not yet reachable: a block is advertised only after its first pod's ADD, and the plugin takes milliseconds.</summary>
     public bool Converged => Nodes.All(n => n.Converged) && TorError is null
-        && TorSessions.Count == State.Nodes.Count && TorSessions.All(s => s.Established);
+        && TorSessions.Count == State.Nodes.Count && TorSessions.All(s => s.Established)
+        && State.Pods.All(p => TorPodRoutes.Any(r => Covers(r, p.Address)));
 
     /// <summary>The ToR kernel routes into the pod pool: the blocks (and borrowed /32s) it learned from the nodes.</summary>
     public IEnumerable<string> TorPodRoutes => TorKernelRoutes.Where(AddressPlan.IsPodRoute);
+
+    /// <summary>Whether a route line (<c>10.244.1.0/26 via …</c>, or <c>10.244.1.5 via …</c> for a /32) covers an address.</summary>
+    private static bool Covers(string routeLine, string address)
+    {
+        var destination = routeLine.Split(' ')[0];
+        return IPNetwork.TryParse(destination.Contains('/') ? destination : destination + "/32", out var network)
+               && IPAddress.TryParse(address, out var pod) && network.Contains(pod);
+    }
 }

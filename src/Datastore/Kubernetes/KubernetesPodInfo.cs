@@ -67,12 +67,10 @@ public sealed record PodInfo(string Namespace, string Name, string? NodeName,
 }
 
 /// <summary>Reads pod metadata for the CNI plugin: two GETs (the pod, its namespace) with the plugin's own
-/// credentials (deploy/rbac.yaml grants l3net-cni get on pods and namespaces, nothing wider).</summary>
-public sealed class KubernetesPodInfo(KubeApiClient client) : IDisposable
+/// credentials (deploy/rbac.yaml grants l3net-cni get on pods and namespaces, nothing wider). It borrows the client
+/// (the plugin's datastore owns it), so the lookup and the IPAM writes share one connection and one TLS handshake.</summary>
+public sealed class KubernetesPodInfo(KubeApiClient client)
 {
-    /// <summary>For a datastore string <c>kubernetes</c> or <c>kubernetes:///path/to/kubeconfig</c> (the conflist's
-    /// <c>datastore</c>); null for any other backend, where there is no pod to ask about.</summary>
-    public static KubernetesPodInfo? TryOpen(string datastore, KubeClientOptions? options = null) => KubeApiClient.ForDatastore(datastore, options) is { } client ? new KubernetesPodInfo(client) : null;
 
     /// <summary>The pod, or null when it does not exist (deleted before the runtime called us).</summary>
     public async Task<PodInfo?> GetAsync(string ns, string pod, CancellationToken ct = default)
@@ -90,6 +88,4 @@ public sealed class KubernetesPodInfo(KubeApiClient client) : IDisposable
 
     private static Dictionary<string, string> StringMap(JsonNode? node) =>
         (node as JsonObject ?? []).Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
-
-    public void Dispose() => client.Dispose();
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace L3Net.Datastore.Sqlite;
 
@@ -43,6 +44,10 @@ internal static class SqliteSchema
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL;";
         command.ExecuteNonQuery();
+        // The last connection to close would checkpoint the WAL into the file (three fsyncs) and delete it, so that
+        // the next process recreates it (two more). With no node daemon holding the file open, that is every CNI
+        // invocation. The WAL stays bounded: a commit past 1000 pages checkpoints it (wal_autocheckpoint).
+        raw.sqlite3_db_config(connection.Handle, raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, out _);
     }
 
     public static long ReadMeta(SqliteConnection connection, string name)

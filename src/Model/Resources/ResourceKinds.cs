@@ -5,8 +5,12 @@ namespace L3Net.Model.Resources;
 
 /// <summary>What the CLI, the codec and the store need to know about one kind of resource.</summary>
 public sealed record KindInfo(string Kind, string Plural, IReadOnlyList<string> ShortNames, Type ClrType,
-    bool Namespaced, JsonTypeInfo JsonTypeInfo, Func<Resource> Create)
+    bool Namespaced, Func<Resource> Create)
 {
+    /// <summary>Built on first use: a CNI invocation touches two kinds, and each type's metadata costs start-up time.</summary>
+    public JsonTypeInfo JsonTypeInfo => ModelJsonContext.Default.GetTypeInfo(ClrType)
+                                        ?? throw new InvalidOperationException($"{Kind} has no JSON contract");
+
     /// <summary>The datastore prefix of this kind, e.g. <c>/l3net/ippools/</c>.</summary>
     public string KeyPrefix => $"/l3net/{Plural.ToLowerInvariant()}/";
 
@@ -17,19 +21,17 @@ public sealed record KindInfo(string Kind, string Plural, IReadOnlyList<string> 
 
 public static class ResourceKinds
 {
-    private static readonly ModelJsonContext Json = ModelJsonContext.Default;
-
     public static IReadOnlyList<KindInfo> All { get; } =
     [
-        new("IPPool", "IPPools", ["ippool", "ipp", "pool"], typeof(IPPool), false, Json.IPPool, () => new IPPool()),
+        new("IPPool", "IPPools", ["ippool", "ipp", "pool"], typeof(IPPool), false, () => new IPPool()),
         new("BGPConfiguration", "BGPConfigurations", ["bgpconfiguration", "bgpconfig", "bgpconfigs"],
-            typeof(BGPConfiguration), false, Json.BGPConfiguration, () => new BGPConfiguration()),
-        new("BGPPeer", "BGPPeers", ["bgppeer", "bgpp", "peer"], typeof(BGPPeer), false, Json.BGPPeer, () => new BGPPeer()),
-        new("Node", "Nodes", ["node", "no"], typeof(NodeResource), false, Json.NodeResource, () => new NodeResource()),
+            typeof(BGPConfiguration), false, () => new BGPConfiguration()),
+        new("BGPPeer", "BGPPeers", ["bgppeer", "bgpp", "peer"], typeof(BGPPeer), false, () => new BGPPeer()),
+        new("Node", "Nodes", ["node", "no"], typeof(NodeResource), false, () => new NodeResource()),
         new("WorkloadEndpoint", "WorkloadEndpoints", ["workloadendpoint", "wep", "weps"], typeof(WorkloadEndpoint), true,
-            Json.WorkloadEndpoint, () => new WorkloadEndpoint()),
+            () => new WorkloadEndpoint()),
         new("NetworkPolicy", "NetworkPolicies", ["networkpolicy", "netpol", "np"], typeof(NetworkPolicy), true,
-            Json.NetworkPolicy, () => new NetworkPolicy()),
+            () => new NetworkPolicy()),
     ];
 
     /// <summary>Finds a kind by its name, plural or short name, case-insensitively; null when unknown.</summary>

@@ -82,9 +82,10 @@ internal sealed class CniHarness : IDisposable
     public void AddPool(string name, string cidr, int blockSize) =>
         Resources.ApplyAsync(new IPPool { Metadata = { Name = name }, Spec = { Cidr = cidr, BlockSize = blockSize } }).GetAwaiter().GetResult();
 
-    /// <summary>The plugin as built next to its project (framework-dependent; the published one is measured in bench/).</summary>
+    /// <summary>The NativeAOT plugin this project's build published next to the tests (cni/l3net), the binary users
+    /// get; <c>L3NET_CNI_BIN</c> points elsewhere (e.g. at <c>artifacts/bin/l3net</c>).</summary>
     public static string Binary => Environment.GetEnvironmentVariable("L3NET_CNI_BIN")
-        ?? Path.Combine(RepoRoot(), "src", "Cni", "bin", "Release", "net10.0", "l3net");
+        ?? Path.Combine(AppContext.BaseDirectory, "cni", "l3net");
 
     public string Conf(string version = "1.0.0", string type = "l3net", string? pools = null, string? extra = null) =>
         $$"""
@@ -133,14 +134,6 @@ internal sealed class CniHarness : IDisposable
         Store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Net.Dispose();
         Directory.Delete(_dir, recursive: true);
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "L3Net.sln")))
-            dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
-        return dir;
     }
 
     public static string PodAddress(CniRun add) => add.Json["ips"]![0]!["address"]!.GetValue<string>().Split('/')[0];

@@ -1,4 +1,5 @@
 using L3Net.Lab;
+using L3Net.Tests.E2e.Cni;
 using L3Net.Testing;
 using Xunit;
 
@@ -15,7 +16,8 @@ public sealed class LabCollection
 /// <summary>
 /// A lab for one test (or one test class): named uniquely for this process (<c>l3lab{pid}x{n}</c>, so it never meets
 /// the user's lab and a killed run's leftovers are recognised and removed), running the build output of
-/// <c>l3net-node</c> and <c>l3net</c>. Disposing removes every namespace, process and file it made.
+/// <c>l3net-node</c> and the NativeAOT <c>l3net</c> this project's build publishes. Disposing removes every
+/// namespace, process and file it made.
 /// </summary>
 public sealed class TestLab : IAsyncDisposable
 {
@@ -44,12 +46,12 @@ public sealed class TestLab : IAsyncDisposable
             Tor = tor,
             Datastore = datastore,
             NodeBinary = BuildOutput("Node", NodeDaemon.Binary),
-            CniBinary = BuildOutput("Cni", CniPlugin.Binary),
+            CniBinary = CniHarness.Binary,
         };
     }
 
     /// <summary><c>src/{project}/bin/{configuration}/{tfm}/{binary}</c>, the configuration this test assembly was
-    /// built in (the e2e project references both programs, so building it builds them).</summary>
+    /// built in (the e2e project references the program, so building it builds it).</summary>
     private static string BuildOutput(string project, string binary)
     {
         var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
