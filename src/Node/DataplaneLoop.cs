@@ -47,7 +47,7 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
             }
             while (speaker.RouteChanges.TryRead(out var change))
             {
-                felix.Routes.SetLearned(change.Prefix, change.NextHops);
+                felix.Routes.SetLearned(change.Prefix, LinkLocalNextHops.Scope(change.NextHops, () => LinkLocalNextHops.InterfaceOf(options.Ipv6Address)));
                 takeover.Relearned(change.Prefix);
                 metrics.Increment("l3net_bgp_route_changes_total");
             }

@@ -67,11 +67,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await RegisterAsync(store, ct);
         health.Registered();
         Sysctl.Write("net.ipv4.ip_forward", "1");
+        // The kernel forwards IPv6 only with the global switch on (per-interface settings do not suffice), as Felix sets it.
+        if (options.Ipv6Address is not null)
+            Sysctl.Write("net.ipv6.conf.all.forwarding", "1");
 
         using var socket = new RouteSocket();
         // A kernel booted without IPv6 has no ip6tables to write; anything else gets both families.
         var felix = new FelixDataplane(socket, new CommandRunner(), ipv6: System.Net.Sockets.Socket.OSSupportsIPv6);
-        felix.Routes.SetLocalAddresses([options.Ipv4Address]);
+        felix.Routes.SetLocalAddresses(options.LocalAddresses);
         var takeover = new RestartTakeover(new Felix.Routes.RouteReconciler(socket), felix.Routes);
 
         var snapshot = await ReadAsync();
@@ -81,7 +84,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         {
             LocalAs = localAs,
             RouterId = options.Ipv4Address,
-            ListenAddress = options.Ipv4Address,
+            // A dual-stack node's IPv6 sessions arrive at its IPv6 address: one dual-mode socket on all addresses then
+            // (as BIRD listens), the IPv4 address otherwise.
+            ListenAddress = options.Ipv6Address is null ? options.Ipv4Address : null,
             ListenPort = options.BgpPort,
             ClusterId = IPAddress.TryParse(self.Spec.Bgp?.RouteReflectorClusterId, out var cluster) ? cluster : null,
             Restarting = takeover.ForwardingPreserved,
@@ -176,12 +181,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             if (node is null)
             {
                 node = new NodeResource { Metadata = { Name = options.Node } };
-                node.Spec.Bgp = new NodeBgpSpec { Ipv4Address = options.Ipv4Cidr, AsNumber = options.AsNumber };
+                node.Spec.Bgp = new NodeBgpSpec { Ipv4Address = options.Ipv4Cidr, Ipv6Address = options.Ipv6Cidr, AsNumber = options.AsNumber };
                 return await store.CreateAsync(node, ct);
             }
-            // Keep what operators set (labels, route reflector cluster ID); own the address and the AS flag.
+            // Keep what operators set (labels, route reflector cluster ID); own the addresses (a node restarted without
+            // --ipv6-address stops being dual-stack) and the AS flag.
             node.Spec.Bgp ??= new NodeBgpSpec();
             node.Spec.Bgp.Ipv4Address = options.Ipv4Cidr;
+            node.Spec.Bgp.Ipv6Address = options.Ipv6Cidr;
             if (options.AsNumber is not null)
                 node.Spec.Bgp.AsNumber = options.AsNumber;
             return await store.UpdateAsync(node, ct);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using L3Net.Model.Validation;
 
 namespace L3Net.Node;
 
@@ -10,7 +12,7 @@ public sealed class UsageException(string message) : Exception(message);
 public sealed record NodeOptions
 {
     public const string Usage = """
-        usage: l3net-node --node NAME --ipv4-address 10.0.1.2/24 [--datastore STRING] [--as ASN]
+        usage: l3net-node --node NAME --ipv4-address 10.0.1.2/24 [--ipv6-address fd00:1::2/64] [--datastore STRING] [--as ASN]
                           [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099] [--bgp-port 179]
                           [--resync-interval SECONDS]
         """;
@@ -19,6 +21,10 @@ public sealed record NodeOptions
     public string? Datastore { get; init; }
     public required IPNetwork Ipv4Network { get; init; }
     public required IPAddress Ipv4Address { get; init; }
+
+    /// <summary>The node's IPv6 address and subnet, when it runs dual-stack: its IPv6 BGP sessions go from there.</summary>
+    public IPNetwork? Ipv6Network { get; init; }
+    public IPAddress? Ipv6Address { get; init; }
 
     /// <summary>The AS number as given (plain or dotted); null means the cluster's (BGPConfiguration, else 64512).</summary>
     public string? AsNumber { get; init; }
@@ -31,6 +37,12 @@ public sealed record NodeOptions
 
     /// <summary>The form the Node resource stores (<c>10.0.1.2/24</c>).</summary>
     public string Ipv4Cidr => $"{Ipv4Address}/{Ipv4Network.PrefixLength}";
+
+    /// <summary>The form the Node resource stores (<c>fd00:1::2/64</c>), or null on an IPv4-only node.</summary>
+    public string? Ipv6Cidr => Ipv6Address is null ? null : $"{Ipv6Address}/{Ipv6Network!.Value.PrefixLength}";
+
+    /// <summary>The node's own addresses, one per family it runs.</summary>
+    public IReadOnlyList<IPAddress> LocalAddresses => Ipv6Address is null ? [Ipv4Address] : [Ipv4Address, Ipv6Address];
 
     public static NodeOptions Parse(IReadOnlyList<string> args)
     {
@@ -59,19 +71,21 @@ public sealed record NodeOptions
         }
 
         var node = values.GetValueOrDefault("--node") ?? throw new UsageException("--node: required");
-        var cidr = values.GetValueOrDefault("--ipv4-address") ?? throw new UsageException("--ipv4-address: required");
-        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || !IPAddress.TryParse(cidr[..slash], out var address)
-            || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
-            || !int.TryParse(cidr[(slash + 1)..], out var length) || length is < 0 or > 32)
-            throw new UsageException($"--ipv4-address: '{cidr}' is not an IPv4 address with prefix length, like 10.0.1.2/24");
+        var (address, network) = Interface(values.GetValueOrDefault("--ipv4-address") ?? throw new UsageException("--ipv4-address: required"),
+            "--ipv4-address", AddressFamily.InterNetwork, "an IPv4 address with prefix length, like 10.0.1.2/24");
+        var v6 = values.TryGetValue("--ipv6-address", out var cidr6)
+            ? Interface(cidr6, "--ipv6-address", AddressFamily.InterNetworkV6,
+                "a global IPv6 address with prefix length, like fd00:1::2/64 (not link-local)")
+            : ((IPAddress Address, IPNetwork Network)?)null;
 
         return new NodeOptions
         {
             Node = node,
             Datastore = values.GetValueOrDefault("--datastore"),
             Ipv4Address = address,
-            Ipv4Network = new IPNetwork(Mask(address, length), length),
+            Ipv4Network = network,
+            Ipv6Address = v6?.Address,
+            Ipv6Network = v6?.Network,
             AsNumber = values.GetValueOrDefault("--as"),
             StatusSocket = values.GetValueOrDefault("--status-socket") ?? "/var/run/l3net/node.sock",
             Health = values.TryGetValue("--health", out var h)
@@ -88,14 +102,16 @@ public sealed record NodeOptions
     }
 
     private static readonly HashSet<string> Known =
-        ["--node", "--datastore", "--ipv4-address", "--as", "--status-socket", "--health", "--bgp-port", "--resync-interval"];
+        ["--node", "--datastore", "--ipv4-address", "--ipv6-address", "--as", "--status-socket", "--health", "--bgp-port", "--resync-interval"];
 
-    private static IPAddress Mask(IPAddress address, int length)
+    /// <summary>An interface address of one family with its prefix length (host bits allowed, as on the interface).</summary>
+    private static (IPAddress Address, IPNetwork Network) Interface(string cidr, string flag, AddressFamily family, string expected)
     {
-        var bytes = address.GetAddressBytes();
-        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes);
-        var mask = length == 0 ? 0u : uint.MaxValue << (32 - length);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, value & mask);
-        return new IPAddress(bytes);
+        // Peers reach the node at this address, so it must be routable: not link-local (fe80::/10 needs an interface
+        // to mean anything), not an IPv4-mapped IPv6 address.
+        if (!Addresses.TryParseAddressWithPrefix(cidr, out var address, out var length, out _) || address.AddressFamily != family
+            || address.IsIPv6LinkLocal || address.IsIPv4MappedToIPv6)
+            throw new UsageException($"{flag}: '{cidr}' is not {expected}");
+        return (address, new IPNetwork(Addresses.Mask(address, length), length));
     }
 }

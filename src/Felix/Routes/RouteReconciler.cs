@@ -73,16 +73,26 @@ public sealed class RouteReconciler(RouteSocket socket)
             : null,
         RouteKind.Blackhole => new Route(r.Destination) { Type = RouteType.Blackhole, Protocol = Dataplane.RouteProtocol },
         _ => r.NextHops.Count == 1
-            ? new Route(r.Destination) { Gateway = r.NextHops[0], Protocol = Dataplane.RouteProtocol }
-            : new Route(r.Destination) { NextHops = r.NextHops.Select(h => new NextHop(h)).ToList(), Protocol = Dataplane.RouteProtocol },
+            ? new Route(r.Destination) { Gateway = r.NextHops[0], OutputInterface = LinkOf(r.NextHops[0]), Protocol = Dataplane.RouteProtocol }
+            : new Route(r.Destination) { NextHops = r.NextHops.Select(h => new NextHop(h, LinkOf(h))).ToList(), Protocol = Dataplane.RouteProtocol },
     };
+
+    /// <summary>A link-local next hop (what a peer sends when it has no global address on the link) means nothing
+    /// without its link: it comes with the interface index as its scope ID, and the route goes out of that interface.
+    /// Any other next hop is resolved by the kernel.</summary>
+    private static int LinkOf(IPAddress hop) => hop.IsIPv6LinkLocal ? (int)hop.ScopeId : 0;
+
+    /// <summary>The inverse of <see cref="LinkOf"/> for a dumped route: a link-local gateway gets its interface back as
+    /// the scope ID, so it compares equal to the desired next hop.</summary>
+    private static IPAddress? Scoped(IPAddress? gateway, int link)
+        => gateway is { IsIPv6LinkLocal: true } ? new IPAddress(gateway.GetAddressBytes(), link) : gateway;
 
     internal static DesiredRoute? FromKernel(Route r, IReadOnlyDictionary<int, string> names)
     {
         if (r.Type == RouteType.Blackhole)
             return new DesiredRoute(r.Destination, RouteKind.Blackhole);
-        var hops = r.NextHops.Count > 0 ? r.NextHops.Select(h => h.Gateway).OfType<IPAddress>().ToList()
-                 : r.Gateway is { } g ? [g] : [];
+        var hops = r.NextHops.Count > 0 ? r.NextHops.Select(h => Scoped(h.Gateway, h.OutputInterface)).OfType<IPAddress>().ToList()
+                 : r.Gateway is { } g ? [Scoped(g, r.OutputInterface)!] : [];
         if (hops.Count > 0)
             return new DesiredRoute(r.Destination, RouteKind.Learned, nextHops: hops);
         return names.TryGetValue(r.OutputInterface, out var name) ? new DesiredRoute(r.Destination, RouteKind.Endpoint, name) : null;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using L3Net.Bgp;
 using L3Net.Model.Resources;
 using L3Net.Model.Selectors;
@@ -22,6 +23,10 @@ public sealed record BgpInputs(
 /// fixed <c>peerIP</c> or to the nodes a <c>peerSelector</c> picks.</item>
 /// </list>
 /// An explicit BGPPeer wins over a mesh session to the same address.
+/// <para>Dual stack, as Calico runs BIRD: one session per address family, since a session carries the family of its
+/// transport. Mesh and <c>peerSelector</c> peers get an IPv4 session, and an IPv6 one as well when both nodes have an
+/// <c>ipv6Address</c>; a <c>peerIP</c> applies when this node has an address of its family (else it is skipped with a
+/// warning: the session could never come up).</para>
 /// </summary>
 public static class PeerCalculator
 {
@@ -32,15 +37,32 @@ public static class PeerCalculator
     public static uint LocalAs(NodeResource node, BGPConfiguration? config)
         => Asn.TryParse(node.Spec.Bgp?.AsNumber, out var a) ? a : Asn.TryParse(config?.Spec.AsNumber, out var c) ? c : Asn.Default;
 
-    public static IPAddress? Address(NodeResource node)
-        => node.Spec.Bgp?.Ipv4Address is { } cidr && IPAddress.TryParse(cidr.Split('/')[0], out var a) ? a : null;
+    /// <summary>The node's IPv4 address (its router ID and IPv4 peering address), or null.</summary>
+    public static IPAddress? Address(NodeResource node) => Parse(node.Spec.Bgp?.Ipv4Address);
+
+    /// <summary>The node's IPv6 peering address, or null on an IPv4-only node.</summary>
+    public static IPAddress? Address6(NodeResource node) => Parse(node.Spec.Bgp?.Ipv6Address);
+
+    private static IPAddress? Parse(string? cidr) => cidr is not null && IPAddress.TryParse(cidr.Split('/')[0], out var a) ? a : null;
+
+    /// <summary>The addresses of <paramref name="node"/> this node can hold a session with: one per family both have.</summary>
+    private static IEnumerable<IPAddress> SessionAddresses(NodeResource self, NodeResource node)
+    {
+        if (Address(self) is not null && Address(node) is { } v4)
+            yield return v4;
+        if (Address6(self) is not null && Address6(node) is { } v6)
+            yield return v6;
+    }
+
+    /// <summary>This node's own address of <paramref name="address"/>'s family.</summary>
+    private static IPAddress? OwnAddress(NodeResource self, IPAddress address)
+        => address.AddressFamily == AddressFamily.InterNetwork ? Address(self) : Address6(self);
 
     public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null)
     {
         var self = inputs.Self;
-        var selfAddress = Address(self);
         var peers = new Dictionary<IPAddress, PeerConfig>();
-        var others = inputs.Nodes.Where(n => n.Metadata.Name != self.Metadata.Name && Address(n) is not null).ToList();
+        var others = inputs.Nodes.Where(n => n.Metadata.Name != self.Metadata.Name && SessionAddresses(self, n).Any()).ToList();
 
         foreach (var bgpPeer in inputs.Peers.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
         {
@@ -52,8 +74,9 @@ public static class PeerCalculator
             {
                 var selector = LabelSelector.Parse(s.PeerSelector);
                 foreach (var n in others.Where(n => selector.Matches(n.Metadata.Labels)))
+                foreach (var address in SessionAddresses(self, n))
                 {
-                    peers[Address(n)!] = Build(bgpPeer, Address(n)!, 179, LocalAs(n, inputs.Config), type,
+                    peers[address] = Build(bgpPeer, address, 179, LocalAs(n, inputs.Config), type,
                         IsReflector(self) && !SameCluster(self, n));
                 }
             }
@@ -62,6 +85,12 @@ public static class PeerCalculator
                 if (!Asn.TryParse(s.AsNumber, out var asn))
                 {
                     warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: no valid asNumber, ignored");
+                    continue;
+                }
+                if (OwnAddress(self, ep.Address) is null)
+                {
+                    var family = ep.Address.AddressFamily == AddressFamily.InterNetwork ? "ipv4Address" : "ipv6Address";
+                    warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: peerIP {ip} needs this node's {family}, which is not set; ignored");
                     continue;
                 }
                 peers[ep.Address] = Build(bgpPeer, ep.Address, ep.Port, asn, type, false);
@@ -73,20 +102,24 @@ public static class PeerCalculator
             var reflectors = others.Where(IsReflector).ToList();
             var meshWith = IsReflector(self) || reflectors.Count == 0 ? others : reflectors;
             foreach (var n in meshWith)
+            foreach (var address in SessionAddresses(self, n))
             {
-                var address = Address(n)!;
-                if (address.Equals(selfAddress) || peers.ContainsKey(address))
+                if (peers.ContainsKey(address))
                     continue;
+                // From the node's own address of the family, as Calico's BIRD mesh does: the other node accepts the
+                // session only from the address this node registered, and a host often has several IPv6 addresses.
                 peers[address] = new PeerConfig
                 {
                     Address = address,
+                    SourceAddress = OwnAddress(self, address),
                     RemoteAs = LocalAs(n, inputs.Config),
                     PeerType = Mesh,
                     RouteReflectorClient = IsReflector(self) && !IsReflector(n),
                 };
             }
         }
-        peers.Remove(selfAddress ?? IPAddress.None);
+        foreach (var own in new[] { Address(self), Address6(self) }.OfType<IPAddress>())
+            peers.Remove(own);
         return [.. peers.Values.OrderBy(p => p.Address.ToString(), StringComparer.Ordinal)];
     }
 

@@ -8,7 +8,8 @@ namespace L3Net.Tests.E2e.Felix;
 
 /// <summary>The route applier against a real kernel: a released block's blackhole must leave the kernel, both as an
 /// incremental change and on a resync (the kernel matches a delete on the route type, so a unicast delete misses it);
-/// endpoint and learned routes (ECMP, IPv6) leave it through the one delete that names them as applied.</summary>
+/// endpoint and learned routes (ECMP, IPv6) leave it through the one delete that names them as applied; a link-local
+/// next hop goes out of the interface its scope ID names.</summary>
 public sealed class RouteReconcilerTests
 {
     [Fact]
@@ -69,6 +70,33 @@ public sealed class RouteReconcilerTests
         var removed = reconciler.Apply(table.TakeChanges());
 
         Assert.Equal((0, 4, 0), (removed.Upserted, removed.Deleted, removed.Failed));
+        Assert.Empty(reconciler.ListOwn());
+    }
+
+    [Fact]
+    public void A_link_local_next_hop_goes_out_of_its_scoped_interface_and_a_resync_leaves_it_alone()
+    {
+        Requires.Netns();
+        using var net = new TestNetwork();
+        var host = net.AddHost("felix");
+        host.Ip("link", "add", "up6", "type", "veth", "peer", "name", "up6p");
+        host.Ip("link", "set", "up6p", "up");
+        host.Ip("link", "set", "up6", "up");
+        using var socket = NetNamespace.OpenSocket(host.NetnsPath);
+        var index = socket.ListLinks().Single(l => l.Name == "up6").Index;
+        var reconciler = new RouteReconciler(socket);
+        var table = new RouteTable();
+        var prefix = IPNetwork.Parse("fd00:20::/122");
+        table.SetLearned(prefix, [new IPAddress(IPAddress.Parse("fe80::2").GetAddressBytes(), index)]);
+
+        Assert.Equal(0, reconciler.Apply(table.TakeChanges()).Failed);
+        Assert.Contains("fd00:20::/122 via fe80::2 dev up6 ", host.Ip("-6", "route", "show", "proto", "77"), StringComparison.Ordinal);
+        var resync = reconciler.Resync(table.All());
+        Assert.Equal((0, 0, 0), (resync.Upserted, resync.Deleted, resync.Failed));
+
+        table.SetLearned(prefix, []);
+        var removed = reconciler.Apply(table.TakeChanges());
+        Assert.Equal((0, 1, 0), (removed.Upserted, removed.Deleted, removed.Failed));
         Assert.Empty(reconciler.ListOwn());
     }
 

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using L3Net.Datastore;
 using L3Net.Ipam;
+using System.Net.Http.Json;
 using L3Net.Model.Resources;
+using L3Net.Model.Status;
 using L3Net.Testing;
 using L3Net.Testing.Peers;
 using Xunit;
@@ -45,6 +47,7 @@ public sealed class NodeFabric : IAsyncDisposable
     public string Datastore => "sqlite://" + Path.Combine(_dir, "l3net.db");
 
     private readonly Dictionary<int, string> _addresses = [];
+    private readonly HashSet<int> _dualStack = [];
     private NetnsHost? _switch;
 
     /// <summary>Node i's fabric address: 10.0.i.2/24 behind the ToR, or 10.0.0.i/24 on the shared segment.</summary>
@@ -58,7 +61,7 @@ public sealed class NodeFabric : IAsyncDisposable
     public static string TorAddress6(int i) => $"fd00:0:{i}::1";
 
     /// <summary>Node i on its own /24 towards the ToR, default route via the ToR; with <paramref name="ipv6"/> also a
-    /// /64 and an IPv6 default route via the ToR.</summary>
+    /// /64 and an IPv6 default route via the ToR, and its daemon runs dual-stack (<c>--ipv6-address</c>).</summary>
     public NetnsHost AddNode(int i, bool ipv6 = false)
     {
         var node = Net.AddHost($"node{i}", forwarding: true);
@@ -69,6 +72,7 @@ public sealed class NodeFabric : IAsyncDisposable
             Tor.Ip("-6", "addr", "add", TorAddress6(i) + "/64", "dev", $"node{i}", "nodad");
             node.Ip("-6", "addr", "add", NodeAddress6(i) + "/64", "dev", "eth0", "nodad");
             node.Ip("-6", "route", "add", "default", "via", TorAddress6(i));
+            _dualStack.Add(i);
         }
         Nodes[$"node{i}"] = node;
         return node;
@@ -95,21 +99,26 @@ public sealed class NodeFabric : IAsyncDisposable
         return node;
     }
 
-    /// <summary>BIRD on the ToR (AS 65000) with one eBGP session per node; learned routes go to the ToR's kernel.</summary>
+    /// <summary>BIRD on the ToR (AS 65000) with one eBGP session per node, and for a dual-stack node a second one over
+    /// IPv6 (<c>node{i}_v6</c>, as Calico's BIRD runs a session per family); learned routes go to the ToR's kernel.</summary>
     public async Task StartTorAsync(IEnumerable<(int Index, uint As)> nodes)
     {
-        var sessions = string.Concat(nodes.Select(n => $$"""
-            protocol bgp node{{n.Index}} {
-              local {{TorAddress(n.Index)}} as 65000;
-              neighbor {{NodeAddress(n.Index).Split('/')[0]}} as {{n.As}};
-              ipv4 { import all; export all; next hop self; };
+        static string Session(string name, string local, string neighbor, uint asn, string family) => $$"""
+            protocol bgp {{name}} {
+              local {{local}} as 65000;
+              neighbor {{neighbor}} as {{asn}};
+              {{family}} { import all; export all; next hop self; };
             }
 
-            """));
+            """;
+        var sessions = string.Concat(nodes.Select(n =>
+            Session($"node{n.Index}", TorAddress(n.Index), NodeAddress(n.Index).Split('/')[0], n.As, "ipv4")
+            + (_dualStack.Contains(n.Index) ? Session($"node{n.Index}_v6", TorAddress6(n.Index), NodeAddress6(n.Index), n.As, "ipv6") : "")));
         Bird = await BirdPeer.StartAsync(Tor, $$"""
             router id 10.0.0.254;
             protocol device { }
-            protocol kernel { ipv4 { import none; export all; }; }
+            protocol kernel kernel4 { ipv4 { import none; export all; }; }
+            protocol kernel kernel6 { ipv6 { import none; export all; }; }
             {{sessions}}
             """);
     }
@@ -148,6 +157,8 @@ public sealed class NodeFabric : IAsyncDisposable
         };
         if (asn is { } a)
             args.AddRange(["--as", a.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (_dualStack.Contains(i))
+            args.AddRange(["--ipv6-address", NodeAddress6(i) + "/64"]);
         var p = Nodes[name].Start(DaemonPath(), args);
         _daemons[name] = p;
         return p;
@@ -169,7 +180,8 @@ public sealed class NodeFabric : IAsyncDisposable
             TestContext.Current.CancellationToken);
         var v4 = assigned.First(a => a.Address.AddressFamily == AddressFamily.InterNetwork);
         var ip = v4.Address.ToString();
-        var ip6 = assigned.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)?.Address.ToString();
+        var v6 = assigned.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6);
+        var ip6 = v6?.Address.ToString();
         var iface = Interface(pod);
         host.Ip("link", "add", iface, "address", "ee:ee:ee:ee:ee:ee", "type", "veth", "peer", "name", "eth0", "netns", podHost.Namespace);
         // The host end's link-local address is the pod's IPv6 gateway: usable at once, not after duplicate detection.
@@ -192,7 +204,7 @@ public sealed class NodeFabric : IAsyncDisposable
             IpNetworks = ip6 is null ? [ip + "/32"] : [ip + "/32", ip6 + "/128"], Ports = ports,
         };
         await Store.CreateAsync(wep, TestContext.Current.CancellationToken);
-        return new FabricPod(pod, node, podHost, ip, v4.Block, ip6);
+        return new FabricPod(pod, node, podHost, ip, v4.Block, ip6, v6?.Block);
     }
 
     /// <summary>What CNI DEL does, in its order: the veth goes, the address is released and the node's blocks it
@@ -215,6 +227,22 @@ public sealed class NodeFabric : IAsyncDisposable
     /// <summary>Our chains' rules without packet counters, from <c>iptables-save</c> or <c>ip6tables-save</c>.</summary>
     public static string OurRules(NetnsHost node, string save = "iptables-save")
         => string.Join('\n', node.Exec(save).Stdout.Split('\n').Where(l => l.StartsWith("-A l3n-", StringComparison.Ordinal)));
+
+    /// <summary>Node i's <c>GET /status</c> over its unix socket, as <c>l3netctl node status</c> reads it.</summary>
+    public async Task<NodeStatusReport> StatusAsync(int i, CancellationToken ct)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, token) =>
+            {
+                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(StatusSocket(i)), token);
+                return new NetworkStream(s, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler);
+        return (await client.GetFromJsonAsync<NodeStatusReport>("http://node/status", ct))!;
+    }
 
     public Task ApplyAsync<T>(T resource) where T : Resource => Store.ApplyAsync(resource, TestContext.Current.CancellationToken);
 
@@ -241,8 +269,8 @@ public sealed class NodeFabric : IAsyncDisposable
 }
 
 /// <summary>A pod of the fabric: its namespace, address, the IPAM block the address came from, and its IPv6 address
-/// when it has one.</summary>
-public sealed record FabricPod(string Name, int Node, NetnsHost Host, string Ip, IPNetwork Block, string? Ip6 = null)
+/// and block when it has one.</summary>
+public sealed record FabricPod(string Name, int Node, NetnsHost Host, string Ip, IPNetwork Block, string? Ip6 = null, IPNetwork? Block6 = null)
 {
     /// <summary>Whether a TCP connection from this pod to <paramref name="address"/>:<paramref name="port"/> opens within
     /// a second (a dropped SYN does not).</summary>

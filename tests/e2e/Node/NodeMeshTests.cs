@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using L3Net.Model.Resources;
 using L3Net.Model.Status;
 using L3Net.Testing;
@@ -39,7 +37,7 @@ public sealed class NodeMeshTests
         NodeStatusReport status;
         while (true)
         {
-            status = await StatusAsync(f.StatusSocket(1), ct);
+            status = await f.StatusAsync(1, ct);
             if (status.Peers.Count == expected.Length && status.Peers.All(p => p.State == "Established"))
                 break;
             Assert.True(DateTime.UtcNow < deadline, $"node1's sessions never all came up: {string.Join(", ", status.Peers.Select(p => $"{p.PeerAddress} {p.State}"))}\n{Logs()}");
@@ -48,21 +46,5 @@ public sealed class NodeMeshTests
         Assert.Equal(expected, status.Peers.Select(p => p.PeerAddress).Order());
         Assert.All(status.Peers, p => Assert.Equal("node-to-node mesh", p.PeerType));
         Assert.Equal("64512", status.AsNumber);
-    }
-
-    /// <summary>GET /status over the daemon's unix socket, as <c>l3netctl node status</c> does.</summary>
-    private static async Task<NodeStatusReport> StatusAsync(string socket, CancellationToken ct)
-    {
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), token);
-                return new NetworkStream(s, ownsSocket: true);
-            },
-        };
-        using var client = new HttpClient(handler);
-        return (await client.GetFromJsonAsync<NodeStatusReport>("http://node/status", ct))!;
     }
 }

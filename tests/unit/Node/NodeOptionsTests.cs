@@ -19,6 +19,19 @@ public sealed class NodeOptionsTests
         Assert.Equal("/var/run/l3net/node.sock", o.StatusSocket);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9099), o.Health);
         Assert.Equal(179, o.BgpPort);
+        Assert.Null(o.Ipv6Address);
+        Assert.Null(o.Ipv6Cidr);
+        Assert.Equal([IPAddress.Parse("10.0.1.2")], o.LocalAddresses);
+    }
+
+    [Fact]
+    public void An_ipv6_address_makes_the_node_dual_stack()
+    {
+        var o = NodeOptions.Parse(["--node", "n1", "--ipv4-address", "10.0.1.2/24", "--ipv6-address", "fd00:1::2/64"]);
+        Assert.Equal(IPAddress.Parse("fd00:1::2"), o.Ipv6Address);
+        Assert.Equal(IPNetwork.Parse("fd00:1::/64"), o.Ipv6Network);
+        Assert.Equal("fd00:1::2/64", o.Ipv6Cidr);
+        Assert.Equal([IPAddress.Parse("10.0.1.2"), IPAddress.Parse("fd00:1::2")], o.LocalAddresses);
     }
 
     [Theory]
@@ -27,6 +40,11 @@ public sealed class NodeOptionsTests
     [InlineData("--ipv4-address: '10.0.0.1' is not", "--node", "n1", "--ipv4-address", "10.0.0.1")]
     [InlineData("--health: 'x' is not HOST:PORT", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--health", "x")]
     [InlineData("--bgp-port: '0' is not a port", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--bgp-port", "0")]
+    [InlineData("--ipv6-address: 'fd00:1::2' is not a global IPv6 address", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fd00:1::2")]
+    [InlineData("--ipv6-address: '10.0.0.2/24' is not a global IPv6", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "10.0.0.2/24")]
+    [InlineData("--ipv6-address: 'fe80::2/64' is not a global IPv6", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fe80::2/64")]
+    [InlineData("--ipv6-address: 'fd00::2/129' is not", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fd00::2/129")]
+    [InlineData("--ipv4-address: 'fd00::2/64' is not an IPv4", "--node", "n1", "--ipv4-address", "fd00::2/64")]
     [InlineData("--frobnicate: unknown flag", "--frobnicate", "1")]
     [InlineData("--node: needs a value", "--node")]
     public void A_bad_command_line_names_the_flag(string expected, params string[] args)

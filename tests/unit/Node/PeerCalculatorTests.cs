@@ -7,11 +7,18 @@ namespace L3Net.Tests.Unit.Node;
 
 public sealed class PeerCalculatorTests
 {
-    private static NodeResource N(string name, string ip, string? asn = null, string? cluster = null, Dictionary<string, string>? labels = null)
+    private static NodeResource N(string name, string ip, string? asn = null, string? cluster = null, Dictionary<string, string>? labels = null,
+        string? ip6 = null)
         => new()
         {
             Metadata = { Name = name, Labels = labels ?? [] },
-            Spec = { Bgp = new NodeBgpSpec { Ipv4Address = ip + "/24", AsNumber = asn, RouteReflectorClusterId = cluster } },
+            Spec =
+            {
+                Bgp = new NodeBgpSpec
+                {
+                    Ipv4Address = ip + "/24", Ipv6Address = ip6 is null ? null : ip6 + "/64", AsNumber = asn, RouteReflectorClusterId = cluster,
+                },
+            },
         };
 
     private static IReadOnlyList<PeerConfigView> Peers(NodeResource self, NodeResource[] nodes, BGPConfiguration? config = null, params BGPPeer[] peers)
@@ -76,5 +83,74 @@ public sealed class PeerCalculatorTests
         Assert.Equal(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 179), PeerCalculator.ParseEndpoint("10.0.0.1"));
         Assert.Equal(new IPEndPoint(IPAddress.Parse("fd00::1"), 1790), PeerCalculator.ParseEndpoint("[fd00::1]:1790"));
         Assert.Null(PeerCalculator.ParseEndpoint("not-an-address"));
+    }
+
+    [Fact]
+    public void Dual_stack_nodes_mesh_over_both_families_and_an_ipv4_only_node_over_ipv4()
+    {
+        var a = N("a", "10.0.0.1", ip6: "fd00::1");
+        var b = N("b", "10.0.0.2", ip6: "fd00::2");
+        var c = N("c", "10.0.0.3");
+        NodeResource[] all = [a, b, c];
+        Assert.Equal(
+            [
+                new PeerConfigView("10.0.0.2", 179, 64512, PeerCalculator.Mesh, false), new PeerConfigView("10.0.0.3", 179, 64512, PeerCalculator.Mesh, false),
+                new PeerConfigView("fd00::2", 179, 64512, PeerCalculator.Mesh, false),
+            ],
+            Peers(a, all));
+        Assert.Equal(
+            [new PeerConfigView("10.0.0.1", 179, 64512, PeerCalculator.Mesh, false), new PeerConfigView("10.0.0.2", 179, 64512, PeerCalculator.Mesh, false)],
+            Peers(c, all));
+        // Each mesh session leaves from this node's registered address of its family.
+        Assert.Equal(["10.0.0.1", "10.0.0.1", "fd00::1"],
+            PeerCalculator.Calculate(new BgpInputs(a, all, null, [])).Select(p => p.SourceAddress?.ToString()));
+    }
+
+    [Fact]
+    public void Route_reflectors_reflect_for_their_clients_in_both_families()
+    {
+        var rr = N("rr", "10.0.0.1", cluster: "1.1.1.1", ip6: "fd00::1");
+        var b = N("b", "10.0.0.2", ip6: "fd00::2");
+        NodeResource[] all = [rr, b];
+        Assert.Equal(
+            [new PeerConfigView("10.0.0.1", 179, 64512, PeerCalculator.Mesh, false), new PeerConfigView("fd00::1", 179, 64512, PeerCalculator.Mesh, false)],
+            Peers(b, all));
+        Assert.Equal(
+            [new PeerConfigView("10.0.0.2", 179, 64512, PeerCalculator.Mesh, true), new PeerConfigView("fd00::2", 179, 64512, PeerCalculator.Mesh, true)],
+            Peers(rr, all));
+    }
+
+    [Fact]
+    public void A_peer_selector_gives_a_session_per_family_both_nodes_have()
+    {
+        var a = N("a", "10.0.0.1", ip6: "fd00::1");
+        var edge = N("edge", "10.0.0.9", asn: "64999", labels: new() { ["role"] = "edge" }, ip6: "fd00::9");
+        var config = new BGPConfiguration { Metadata = { Name = "default" }, Spec = { NodeToNodeMeshEnabled = false } };
+        var toEdge = new BGPPeer { Metadata = { Name = "edge" }, Spec = { PeerSelector = "role == 'edge'" } };
+        Assert.Equal(
+            [new PeerConfigView("10.0.0.9", 179, 64999, PeerCalculator.Global, false), new PeerConfigView("fd00::9", 179, 64999, PeerCalculator.Global, false)],
+            Peers(a, [a, edge], config, toEdge));
+    }
+
+    [Fact]
+    public void An_ipv6_peer_ip_applies_to_a_node_with_an_ipv6_address_and_is_skipped_with_a_warning_otherwise()
+    {
+        var config = new BGPConfiguration { Metadata = { Name = "default" }, Spec = { NodeToNodeMeshEnabled = false } };
+        var tor4 = new BGPPeer { Metadata = { Name = "tor4" }, Spec = { PeerIp = "10.0.1.1", AsNumber = "65000" } };
+        var tor6 = new BGPPeer { Metadata = { Name = "tor6" }, Spec = { PeerIp = "fd00:1::1", AsNumber = "65000" } };
+        var tor6Port = new BGPPeer { Metadata = { Name = "tor6-port" }, Spec = { PeerIp = "[fd00:1::5]:1790", AsNumber = "65005" } };
+        var dual = N("a", "10.0.1.2", ip6: "fd00:1::2");
+        Assert.Equal(
+            [
+                new PeerConfigView("10.0.1.1", 179, 65000, PeerCalculator.Global, false), new PeerConfigView("fd00:1::1", 179, 65000, PeerCalculator.Global, false),
+                new PeerConfigView("fd00:1::5", 1790, 65005, PeerCalculator.Global, false),
+            ],
+            Peers(dual, [dual], config, tor4, tor6, tor6Port));
+
+        var v4Only = N("b", "10.0.2.2");
+        var warnings = new List<string>();
+        var peers = PeerCalculator.Calculate(new BgpInputs(v4Only, [v4Only], config, [tor4, tor6]), warnings.Add);
+        Assert.Equal([IPAddress.Parse("10.0.1.1")], peers.Select(p => p.Address));
+        Assert.Equal(["BGPPeer tor6: peerIP fd00:1::1 needs this node's ipv6Address, which is not set; ignored"], warnings);
     }
 }
