@@ -13,7 +13,7 @@ namespace L3Net.Cni;
 /// </summary>
 public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log) : IAsyncDisposable
 {
-    private (IDatastore Store, KubeApiClient? Kube)? _opened;
+    private IDatastore? _datastore;
 
     public bool IpamOnly { get; } = ipamOnly;
 
@@ -23,16 +23,9 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
 
     private string DatastoreString { get; } = DatastoreConfig.Resolve(conf.Datastore);
 
-    private IDatastore Datastore => Opened.Store;
+    private IDatastore Datastore => _datastore ??= DatastoreFactory.Open(DatastoreString);
 
-    /// <summary>The datastore, and on the Kubernetes datastore its API client, which the pod lookup borrows: one
-    /// connection (one TLS handshake) per invocation instead of two.</summary>
-    private (IDatastore Store, KubeApiClient? Kube) Opened => _opened ??=
-        KubeApiClient.ForDatastore(DatastoreString) is { } kube
-            ? (new KubernetesDatastore(kube), kube)
-            : (DatastoreFactory.Open(DatastoreString), null);
-
-    public ValueTask DisposeAsync() => _opened?.Store.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _datastore?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>Runs the command; returns the result to print, or null when the command prints nothing.</summary>
     public Task<CniResult?> RunAsync(CancellationToken ct) => env.Command switch
@@ -88,9 +81,10 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     /// a pod; null otherwise, or when the pod is already gone.</summary>
     private async Task<PodInfo?> PodInfoAsync(CancellationToken ct)
     {
-        if (env.PodName is not { Length: > 0 } name || Opened.Kube is not { } kube)
+        // The lookup borrows the datastore's API client: one connection (one TLS handshake) per invocation, not two.
+        if (env.PodName is not { Length: > 0 } name || Datastore is not KubernetesDatastore kube)
             return null;
-        return await new KubernetesPodInfo(kube).GetAsync(env.PodNamespace ?? "default", name, ct);
+        return await new KubernetesPodInfo(kube.Client).GetAsync(env.PodNamespace ?? "default", name, ct);
     }
 
     /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error.</summary>

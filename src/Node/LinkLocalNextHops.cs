@@ -15,7 +15,7 @@ public static class LinkLocalNextHops
     /// the same list when there is none (the common case: global next hops), or when the link is unknown (0).</summary>
     public static IReadOnlyList<IPAddress> Scope(IReadOnlyList<IPAddress> hops, Func<int> link)
     {
-        if (!hops.Any(Unscoped))
+        if (!AnyUnscoped(hops))
             return hops;
         var index = link();
         return index == 0 ? hops : [.. hops.Select(h => Unscoped(h) ? new IPAddress(h.GetAddressBytes(), index) : h)];
@@ -28,4 +28,13 @@ public static class LinkLocalNextHops
              .FirstOrDefault(p => p.UnicastAddresses.Any(a => a.Address.Equals(address)))?.GetIPv6Properties()?.Index ?? 0;
 
     private static bool Unscoped(IPAddress hop) => hop.IsIPv6LinkLocal && hop.ScopeId == 0;
+
+    /// <summary>Asked for every learned route (a million for a full table): an indexed loop, no enumerator per call.</summary>
+    private static bool AnyUnscoped(IReadOnlyList<IPAddress> hops)
+    {
+        for (var i = 0; i < hops.Count; i++)
+            if (Unscoped(hops[i]))
+                return true;
+        return false;
+    }
 }

@@ -17,6 +17,10 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
 {
     private readonly KubeClientOptions _options = options ?? new KubeClientOptions();
 
+    /// <summary>The API client this datastore talks through, for callers that read other API objects (the CNI
+    /// plugin's pod lookup) over the same connection. Owned by the datastore.</summary>
+    public KubeApiClient Client => client;
+
     /// <summary>Opens the datastore the configuration string names: <c>kubernetes</c> (in-cluster, else
     /// <c>$KUBECONFIG</c>, else <c>~/.kube/config</c>) or <c>kubernetes:///path/to/kubeconfig</c>.</summary>
     public static KubernetesDatastore Open(string config, KubeClientOptions? options = null)
