@@ -34,6 +34,8 @@ public static class CniMain
             version = conf.CniVersion!;
             if (string.IsNullOrWhiteSpace(conf.Name))
                 throw new CniException(CniCodes.InvalidConfig, "network configuration has no name");
+            if (conf.NodeName is { Length: > 0 } node && string.IsNullOrWhiteSpace(node))
+                throw new CniException(CniCodes.InvalidConfig, "nodename is blank");
             if (conf.Mtu is < 68 or > 65535)
                 throw new CniException(CniCodes.InvalidConfig, $"mtu {conf.Mtu} is out of range (68-65535)");
             log = new Log(conf.LogFile);
@@ -76,7 +78,9 @@ public static class CniMain
         }
     }
 
-    /// <summary>Every failure becomes a spec error; the unavailable datastore is the one a runtime should retry.</summary>
+    /// <summary>Every failure becomes a spec error; the unavailable datastore is the one a runtime should retry. Only
+    /// the configuration's own checks (<see cref="Parse"/>, the fields checked in <see cref="RunAsync"/>, the datastore
+    /// string) answer "invalid network config" (7): an argument error anywhere else is the plugin's, not the config's.</summary>
     public static CniException ToCniError(Exception e) => e switch
     {
         CniException c => c,
@@ -84,7 +88,6 @@ public static class CniMain
             new CniException(CniCodes.TryAgainLater, $"datastore unavailable, try again later: {e.Message}"),
         IpamException => new CniException(CniCodes.IpamFailure, e.Message),
         NetlinkException => new CniException(CniCodes.DataplaneFailure, e.Message),
-        ArgumentException or FormatException => new CniException(CniCodes.InvalidConfig, e.Message),
         OperationCanceledException => new CniException(CniCodes.TryAgainLater, "timed out, try again later"),
         _ => new CniException(999, $"internal error: {e.Message}", e.GetType().Name),
     };

@@ -14,7 +14,9 @@ namespace L3Net.Node;
 /// Felix applies out, and the periodic resync. It runs apart from the control loop (datastore → speaker) because an
 /// apply can be slow — a resync forks iptables-save and ipset and reads every route, hundreds of milliseconds on a busy
 /// node — and an advertisement or a withdrawal must not wait behind it. One loop owns Felix, so nothing here needs a
-/// lock: the control loop only publishes a snapshot (a reference swap) and wakes it.
+/// lock: the control loop only publishes a snapshot (a reference swap) and wakes it. What the kernel refused is
+/// retried when Felix asks (<see cref="FelixDataplane.RetryAt"/>), and the node is not ready while a refusal has stayed
+/// unapplied for <see cref="FelixDataplane.ReadinessBound"/>.
 /// </summary>
 public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane felix, RestartTakeover takeover, NodeHealth health,
     NodeMetrics metrics, ILogger log)
@@ -57,7 +59,8 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
             if (resync)
                 nextResync = DateTime.UtcNow + options.ResyncInterval;
             UpdateMetrics(speaker, snapshot);
-            await WaitAsync(nextResync - DateTime.UtcNow, ct);
+            var wakeAt = felix.RetryAt is { } retry && retry < nextResync ? retry : nextResync;
+            await WaitAsync(wakeAt - DateTime.UtcNow, ct);
         }
         await rib;
     }
@@ -100,9 +103,10 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
             metrics.Increment("l3net_dataplane_errors_total");
             LogApplyFailed(log, e.Message);
         }
+        health.DataplaneBehind(felix.OutOfSync(FelixDataplane.ReadinessBound));
     }
 
-    /// <summary>Waits for a snapshot, a Loc-RIB change or the resync deadline.</summary>
+    /// <summary>Waits for a snapshot, a Loc-RIB change, Felix's retry of what the kernel refused, or the resync deadline.</summary>
     private async Task WaitAsync(TimeSpan untilResync, CancellationToken ct)
     {
         if (!_wake.Reader.TryPeek(out _) && untilResync > TimeSpan.Zero)
@@ -150,6 +154,6 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} route changes refused by the kernel: {Errors}")]
     private static partial void LogRouteFailures(ILogger logger, int count, string errors);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dataplane apply failed (retried at the next change or resync): {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dataplane apply failed (retried with backoff): {Error}")]
     private static partial void LogApplyFailed(ILogger logger, string error);
 }
