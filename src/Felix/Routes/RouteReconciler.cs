@@ -45,8 +45,11 @@ public sealed class RouteReconciler(RouteSocket socket)
         if (messages.Count == 0)
             return RouteApplyResult.None with { Unapplied = unapplied };
         var failures = socket.ApplyRoutes(messages.Select(m => m.Change).ToList());
-        var sent = messages.ToDictionary(m => m.Change, m => m.Route); // one change per destination
-        unapplied.AddRange(failures.Select(f => new UnappliedRoute(sent[f.Change], f.Change.Operation == RouteOperation.Delete, Refused: true)));
+        // A failure names the kernel route it was about: the very object built for the message, whatever its value.
+        var sent = new Dictionary<Route, DesiredRoute>(ReferenceEqualityComparer.Instance);
+        foreach (var (change, route) in messages)
+            sent[change.Route] = route;
+        unapplied.AddRange(failures.Select(f => new UnappliedRoute(sent[f.Change.Route], f.Change.Operation == RouteOperation.Delete, Refused: true)));
         var deletes = messages.Count(m => m.Change.Operation == RouteOperation.Delete);
         return new RouteApplyResult(messages.Count - deletes, deletes, failures.Count, failures.Take(10).Select(f => f.Error.Message).ToList())
         {
