@@ -116,8 +116,9 @@ internal sealed partial class Peer
                 Disable(e.Message);
                 break;
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException)
+            catch (Exception e)
             {
+                // Whatever failed (a refused connection, a timeout, a defect), the neighbour keeps trying.
                 _failures++;
                 SetState(BgpState.Active, $"connect failed: {e.Message}");
                 try { await Task.Delay(RetryDelay(), ct); } catch (OperationCanceledException) { break; }
@@ -179,8 +180,15 @@ internal sealed partial class Peer
         lock (this)
             _sessions.Add(session);
         SetState(BgpState.OpenSent);
-        var reason = await session.RunAsync();
-        OnClosed(session, reason);
+        var reason = "closed";
+        try
+        {
+            reason = await session.RunAsync();
+        }
+        finally
+        {
+            OnClosed(session, reason); // the session leaves the list however it ended, or the neighbour never reconnects
+        }
     }
 
     private int LiveSessions()
