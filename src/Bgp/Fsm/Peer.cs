@@ -17,8 +17,6 @@ internal sealed partial class Peer
     private readonly List<Session> _sessions = [];
     private readonly RibSource _source;
     private readonly HashSet<Prefix> _rejected = [];
-    private readonly Prefix[]? _importFilter;
-    private readonly ValueArray<Prefix>? _exportFilter;
     private Task _loop = Task.CompletedTask;
     private int _failures;
     private bool _inRib;
@@ -33,8 +31,6 @@ internal sealed partial class Peer
         Config = config;
         _ctx = ctx;
         _source = new RibSource(config.Address, config.RemoteAs, Ibgp, config.RouteReflectorClient);
-        _importFilter = config.ImportFilter?.Select(Prefix.FromNetwork).ToArray();
-        _exportFilter = config.ExportFilter is { } export ? new ValueArray<Prefix>([.. export.Select(Prefix.FromNetwork)]) : null;
     }
 
     public PeerConfig Config { get; }

@@ -215,24 +215,31 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                 [CapabilityCode.Multiprotocol, 4, (byte)(afi >> 8), (byte)afi, 0, 1]);
         }
         Families = [SessionFamily];
-        _holdSeconds = Math.Min((int)ctx.Options.HoldTime.TotalSeconds, open.HoldTime);
-        _keepaliveSeconds = _holdSeconds / 3;
+        // RFC 4271 4.2: the smaller hold time of the two OPENs; KEEPALIVEs at the configured interval, but at least
+        // three per hold time, as BIRD and FRR do.
+        _holdSeconds = Math.Min(OurHoldSeconds, open.HoldTime);
+        var keepalive = config.KeepaliveTime is { } k ? (int)k.TotalSeconds : int.MaxValue;
+        _keepaliveSeconds = Math.Min(keepalive, _holdSeconds / 3);
         _decoder = new UpdateDecoder(new DecodeContext(FourOctetAs, config.RemoteAs == ctx.LocalAs));
         if (!peer.ResolveCollision(this))
             throw new BgpProtocolException(BgpError.Cease, BgpSubcode.ConnectionCollisionResolution, "connection collision: the other connection wins");
         Send(MessageFrame.Keepalive());
     }
 
+    private int OurHoldSeconds => (int)(peer.Config.HoldTime ?? ctx.Options.HoldTime).TotalSeconds;
+
     private OpenMessage OurOpen() => new()
     {
         MyAs = ctx.LocalAs,
-        HoldTime = (ushort)ctx.Options.HoldTime.TotalSeconds,
+        HoldTime = (ushort)OurHoldSeconds,
         BgpId = ctx.RouterId,
         Families = [SessionFamily],
         RouteRefresh = true,
         FourOctetAs = true,
+        // The restart time the peer keeps our routes for: this peer's own (Calico's maxRestartTime) or the speaker's.
         GracefulRestart = ctx.Options.GracefulRestartTime is { } gr
-            ? new GracefulRestartCapability(ctx.Restarting, (ushort)Math.Min(gr.TotalSeconds, 4095), [(SessionFamily, ctx.Options.Restarting)])
+            ? new GracefulRestartCapability(ctx.Restarting, (ushort)Math.Min((peer.Config.GracefulRestartTime ?? gr).TotalSeconds, 4095),
+                [(SessionFamily, ctx.Options.Restarting)])
             : null,
     };
 
