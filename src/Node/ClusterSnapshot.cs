@@ -26,6 +26,9 @@ public sealed record ClusterSnapshot(
     /// datastore, otherwise the one label Kubernetes sets on every namespace.</summary>
     public Func<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } = RuleInputs.DefaultNamespaceLabels;
 
+    /// <summary>Every node's BGP listen port (BGPConfiguration <c>listenPort</c>, per node or cluster-wide), by node name.</summary>
+    public IReadOnlyDictionary<string, int> ListenPorts { get; init; } = new Dictionary<string, int>();
+
     public static async Task<ClusterSnapshot> ReadAsync(ResourceStore store, IpamService ipam, string node, CancellationToken ct)
     {
         var nodes = await store.ListAsync<NodeResource>(ct: ct);
@@ -40,7 +43,10 @@ public sealed record ClusterSnapshot(
         // Calico's layering: the node's own BGPConfiguration ("node.NAME") overrides the cluster's ("default").
         var config = configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.NodeName(node))
                      ?? configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName);
-        return new ClusterSnapshot(revision, nodes.Items, peers.Items, config, pools.Items, endpoints.Items, policies.Items, blocks, borrowed);
+        return new ClusterSnapshot(revision, nodes.Items, peers.Items, config, pools.Items, endpoints.Items, policies.Items, blocks, borrowed)
+        {
+            ListenPorts = nodes.Items.ToDictionary(n => n.Metadata.Name, n => BGPConfiguration.ListenPortOf(n.Metadata.Name, configs.Items)),
+        };
     }
 
     /// <summary>What this node advertises: its affine blocks (unless their pool opts out of BGP export), its borrowed

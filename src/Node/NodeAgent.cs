@@ -26,6 +26,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly Channel<bool> _changed = Channel.CreateUnbounded<bool>();
     private IReadOnlyList<IPNetwork> _originated = [];
+    /// <summary>BGPConfiguration logSeverityScreen, as Calico sets BIRD's: the speaker's lines are informational, so
+    /// they show at Debug and Info (the default) only.</summary>
+    private volatile bool _speakerLogs = true;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -80,6 +83,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var snapshot = await ReadAsync();
         var self = snapshot.Nodes.First(n => n.Metadata.Name == options.Node);
         var localAs = PeerCalculator.LocalAs(self, snapshot.Config);
+        var listenPort = snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort);
         await using var speaker = new BgpSpeaker(new SpeakerOptions
         {
             LocalAs = localAs,
@@ -87,12 +91,16 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             // A dual-stack node's IPv6 sessions arrive at its IPv6 address: one dual-mode socket on all addresses then
             // (as BIRD listens), the IPv4 address otherwise.
             ListenAddress = options.Ipv6Address is null ? options.Ipv4Address : null,
-            ListenPort = options.BgpPort,
+            ListenPort = listenPort,
             ClusterId = IPAddress.TryParse(self.Spec.Bgp?.RouteReflectorClusterId, out var cluster) ? cluster : null,
             Restarting = takeover.ForwardingPreserved,
             StopLeavesRoutes = true,
             Multipath = true,
-            Log = m => LogSpeaker(log, m),
+            Log = m =>
+            {
+                if (_speakerLogs)
+                    LogSpeaker(log, m);
+            },
         });
         health.Fill = r =>
         {
@@ -120,6 +128,8 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             }
             snapshot = await ReadAsync();
             Configure(snapshot, speaker);
+            if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)
+                LogWarning(log, $"BGPConfiguration listenPort is now {port}; this node keeps listening on {listenPort} until l3net-node restarts");
             dataplane.Publish(snapshot);
         }
     }
@@ -130,6 +140,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var self = snapshot.Nodes.FirstOrDefault(n => n.Metadata.Name == options.Node);
         if (self is null)
             return; // deleted under us; the next registration retry is the operator's restart
+        _speakerLogs = snapshot.Config?.Spec.LogSeverity?.ToLowerInvariant() is null or "debug" or "info";
         var originated = snapshot.Originated();
         if (!originated.ToHashSet().SetEquals(_originated))
         {
@@ -140,8 +151,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
         // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
-        speaker.SetPeers(PeerCalculator.Calculate(new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers), m => LogWarning(log, m)));
-        speaker.SetOriginated(originated);
+        var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts };
+        speaker.SetPeers(PeerCalculator.Calculate(inputs, m => LogWarning(log, m)));
+        speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
         metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
         metrics.Increment("l3net_ipam_reads_total", 2);
     }

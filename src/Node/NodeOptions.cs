@@ -13,7 +13,7 @@ public sealed record NodeOptions
 {
     public const string Usage = """
         usage: l3net-node --node NAME --ipv4-address 10.0.1.2/24 [--ipv6-address fd00:1::2/64] [--datastore STRING] [--as ASN]
-                          [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099] [--bgp-port 179]
+                          [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099]
                           [--resync-interval SECONDS]
         """;
 
@@ -30,7 +30,6 @@ public sealed record NodeOptions
     public string? AsNumber { get; init; }
     public string StatusSocket { get; init; } = "/var/run/l3net/node.sock";
     public IPEndPoint Health { get; init; } = new(IPAddress.Loopback, 9099);
-    public int BgpPort { get; init; } = 179;
 
     /// <summary>How often the dataplane is compared with the kernel, repairing hand-made drift.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -91,9 +90,6 @@ public sealed record NodeOptions
             Health = values.TryGetValue("--health", out var h)
                 ? IPEndPoint.TryParse(h, out var ep) && ep.Port != 0 ? ep : throw new UsageException($"--health: '{h}' is not HOST:PORT")
                 : new IPEndPoint(IPAddress.Loopback, 9099),
-            BgpPort = values.TryGetValue("--bgp-port", out var p)
-                ? int.TryParse(p, out var port) && port is > 0 and < 65536 ? port : throw new UsageException($"--bgp-port: '{p}' is not a port")
-                : 179,
             ResyncInterval = values.TryGetValue("--resync-interval", out var r)
                 ? double.TryParse(r, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                     ? TimeSpan.FromSeconds(s) : throw new UsageException($"--resync-interval: '{r}' is not a positive number of seconds")
@@ -102,7 +98,7 @@ public sealed record NodeOptions
     }
 
     private static readonly HashSet<string> Known =
-        ["--node", "--datastore", "--ipv4-address", "--ipv6-address", "--as", "--status-socket", "--health", "--bgp-port", "--resync-interval"];
+        ["--node", "--datastore", "--ipv4-address", "--ipv6-address", "--as", "--status-socket", "--health", "--resync-interval"];
 
     /// <summary>An interface address of one family with its prefix length (host bits allowed, as on the interface).</summary>
     private static (IPAddress Address, IPNetwork Network) Interface(string cidr, string flag, AddressFamily family, string expected)

@@ -17,8 +17,6 @@ internal sealed partial class Peer
     private readonly List<Session> _sessions = [];
     private readonly RibSource _source;
     private readonly HashSet<Prefix> _rejected = [];
-    private readonly Prefix[]? _importFilter;
-    private readonly ValueArray<Prefix>? _exportFilter;
     private Task _loop = Task.CompletedTask;
     private int _failures;
     private bool _inRib;
@@ -33,8 +31,6 @@ internal sealed partial class Peer
         Config = config;
         _ctx = ctx;
         _source = new RibSource(config.Address, config.RemoteAs, Ibgp, config.RouteReflectorClient);
-        _importFilter = config.ImportFilter?.Select(Prefix.FromNetwork).ToArray();
-        _exportFilter = config.ExportFilter is { } export ? new ValueArray<Prefix>([.. export.Select(Prefix.FromNetwork)]) : null;
     }
 
     public PeerConfig Config { get; }
@@ -116,8 +112,9 @@ internal sealed partial class Peer
                 Disable(e.Message);
                 break;
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException)
+            catch (Exception e)
             {
+                // Whatever failed (a refused connection, a timeout, a defect), the neighbour keeps trying.
                 _failures++;
                 SetState(BgpState.Active, $"connect failed: {e.Message}");
                 try { await Task.Delay(RetryDelay(), ct); } catch (OperationCanceledException) { break; }
@@ -179,8 +176,15 @@ internal sealed partial class Peer
         lock (this)
             _sessions.Add(session);
         SetState(BgpState.OpenSent);
-        var reason = await session.RunAsync();
-        OnClosed(session, reason);
+        var reason = "closed";
+        try
+        {
+            reason = await session.RunAsync();
+        }
+        finally
+        {
+            OnClosed(session, reason); // the session leaves the list however it ended, or the neighbour never reconnects
+        }
     }
 
     private int LiveSessions()

@@ -11,7 +11,13 @@ public sealed record BgpInputs(
     NodeResource Self,
     IReadOnlyCollection<NodeResource> Nodes,
     BGPConfiguration? Config,
-    IReadOnlyCollection<BGPPeer> Peers);
+    IReadOnlyCollection<BGPPeer> Peers)
+{
+    /// <summary>Each node's BGP listen port by name; a node not listed listens on 179.</summary>
+    public IReadOnlyDictionary<string, int> ListenPorts { get; init; } = new Dictionary<string, int>();
+
+    public int ListenPortOf(NodeResource node) => ListenPorts.GetValueOrDefault(node.Metadata.Name, BGPConfiguration.DefaultListenPort);
+}
 
 /// <summary>
 /// Derives this node's BGP peers (pure, so every topology is unit-tested without sockets):
@@ -76,7 +82,7 @@ public static class PeerCalculator
                 foreach (var n in others.Where(n => selector.Matches(n.Metadata.Labels)))
                 foreach (var address in SessionAddresses(self, n))
                 {
-                    peers[address] = Build(bgpPeer, address, 179, LocalAs(n, inputs.Config), type,
+                    peers[address] = Build(bgpPeer, self, address, inputs.ListenPortOf(n), LocalAs(n, inputs.Config), type,
                         IsReflector(self) && !SameCluster(self, n));
                 }
             }
@@ -93,7 +99,11 @@ public static class PeerCalculator
                     warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: peerIP {ip} needs this node's {family}, which is not set; ignored");
                     continue;
                 }
-                peers[ep.Address] = Build(bgpPeer, ep.Address, ep.Port, asn, type, false);
+                // As Calico: a peerIP without a port that is one of our nodes gets that node's listen port.
+                var port = ep.Port;
+                if (!HasPort(ip) && inputs.Nodes.FirstOrDefault(n => SessionAddressesOf(n).Contains(ep.Address)) is { } node)
+                    port = inputs.ListenPortOf(node);
+                peers[ep.Address] = Build(bgpPeer, self, ep.Address, port, asn, type, false);
             }
         }
 
@@ -111,6 +121,7 @@ public static class PeerCalculator
                 peers[address] = new PeerConfig
                 {
                     Address = address,
+                    Port = inputs.ListenPortOf(n),
                     SourceAddress = OwnAddress(self, address),
                     RemoteAs = LocalAs(n, inputs.Config),
                     PeerType = Mesh,
@@ -131,7 +142,7 @@ public static class PeerCalculator
 
     private static bool SameCluster(NodeResource a, NodeResource b) => IsReflector(b) && a.Spec.Bgp?.RouteReflectorClusterId == b.Spec.Bgp?.RouteReflectorClusterId;
 
-    private static PeerConfig Build(BGPPeer p, IPAddress address, int port, uint asn, string type, bool client) => new()
+    private static PeerConfig Build(BGPPeer p, NodeResource self, IPAddress address, int port, uint asn, string type, bool client) => new()
     {
         Address = address,
         Port = port,
@@ -139,18 +150,26 @@ public static class PeerCalculator
         PeerType = type,
         Password = p.Spec.Password?.Value,
         TtlSecurity = p.Spec.TtlSecurity,
-        SourceAddress = IPAddress.TryParse(p.Spec.SourceAddress, out var src) ? src : null,
+        // Calico's sourceAddress: UseNodeIP (the default) sends from the node's address of the family, None lets the
+        // kernel choose.
+        SourceAddress = p.Spec.SourceAddress == "None" ? null : OwnAddress(self, address),
         MaxPrefixes = p.Spec.MaxPrefixes,
         KeepOriginalNextHop = p.Spec.KeepOriginalNextHop ?? false,
         RouteReflectorClient = client,
+        HoldTime = GoDuration.Of(p.Spec.HoldTime),
+        KeepaliveTime = GoDuration.Of(p.Spec.KeepaliveTime),
+        GracefulRestartTime = GoDuration.Of(p.Spec.MaxRestartTime),
     };
+
+    private static IEnumerable<IPAddress> SessionAddressesOf(NodeResource n) => new[] { Address(n), Address6(n) }.OfType<IPAddress>();
+
+    private static bool HasPort(string text) => text.StartsWith('[') || text.Count(c => c == ':') == 1;
 
     /// <summary>"10.0.0.1", "10.0.0.1:1790", "[fd00::1]:179", "fd00::1".</summary>
     internal static IPEndPoint? ParseEndpoint(string text)
     {
         // IPAddress.TryParse accepts "[v6]:port" and drops the port, so forms with a port go through IPEndPoint.
-        var withPort = text.StartsWith('[') || text.Count(c => c == ':') == 1;
-        return withPort
+        return HasPort(text)
             ? IPEndPoint.TryParse(text, out var ep) ? new IPEndPoint(ep.Address, ep.Port == 0 ? 179 : ep.Port) : null
             : IPAddress.TryParse(text, out var a) ? new IPEndPoint(a, 179) : null;
     }
