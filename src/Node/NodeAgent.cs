@@ -51,7 +51,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await using var datastore = DatastoreFactory.Open(config);
         var store = new ResourceStore(datastore);
         var ipam = new IpamService(datastore);
-        using var kubeClient = KubeApiClient.ForDatastore(config);
+        var kubeClient = (datastore as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
         var loops = new List<Task>();
         if (kube is not null)
