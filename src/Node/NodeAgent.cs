@@ -27,6 +27,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     private readonly Channel<bool> _changed = Channel.CreateUnbounded<bool>();
     private IReadOnlyList<IPNetwork> _originated = [];
 
+    /// <summary>BGPPeer passwords as of the last snapshot read: Secrets on the Kubernetes datastore, else inline values.</summary>
+    private IPeerPasswords _passwords = InlinePasswords.Instance;
+
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         try
@@ -62,7 +65,11 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         async Task<ClusterSnapshot> ReadAsync()
         {
             var read = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
-            return kube is null ? read : kube.View.ApplyTo(read);
+            if (kube is null)
+                return read;
+            _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
+                "read the BGP password Secrets", ct);
+            return kube.View.ApplyTo(read);
         }
         await RegisterAsync(store, ct);
         health.Registered();
@@ -140,7 +147,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
         // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
-        speaker.SetPeers(PeerCalculator.Calculate(new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers), m => LogWarning(log, m)));
+        speaker.SetPeers(PeerCalculator.Calculate(new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers), m => LogWarning(log, m), _passwords));
         speaker.SetOriginated(originated);
         metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
         metrics.Increment("l3net_ipam_reads_total", 2);

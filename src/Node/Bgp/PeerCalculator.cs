@@ -58,7 +58,8 @@ public static class PeerCalculator
     private static IPAddress? OwnAddress(NodeResource self, IPAddress address)
         => address.AddressFamily == AddressFamily.InterNetwork ? Address(self) : Address6(self);
 
-    public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null)
+    /// <param name="passwords">Resolves <c>spec.password</c> (a Secret on the Kubernetes datastore); inline values only when null.</param>
+    public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null, IPeerPasswords? passwords = null)
     {
         var self = inputs.Self;
         var peers = new Dictionary<IPAddress, PeerConfig>();
@@ -69,6 +70,12 @@ public static class PeerCalculator
             var s = bgpPeer.Spec;
             if (!AppliesTo(s, self))
                 continue;
+            string? password = null;
+            if (s.Password is { } secret && !(passwords ?? InlinePasswords.Instance).TryResolve(secret, out password, out var missing))
+            {
+                warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: {missing}; its sessions are not started without their MD5 key");
+                continue;
+            }
             var type = s.Node is null && string.IsNullOrWhiteSpace(s.NodeSelector) ? Global : NodeSpecific;
             if (!string.IsNullOrWhiteSpace(s.PeerSelector))
             {
@@ -76,7 +83,7 @@ public static class PeerCalculator
                 foreach (var n in others.Where(n => selector.Matches(n.Metadata.Labels)))
                 foreach (var address in SessionAddresses(self, n))
                 {
-                    peers[address] = Build(bgpPeer, address, 179, LocalAs(n, inputs.Config), type,
+                    peers[address] = Build(bgpPeer, password, address, 179, LocalAs(n, inputs.Config), type,
                         IsReflector(self) && !SameCluster(self, n));
                 }
             }
@@ -93,7 +100,7 @@ public static class PeerCalculator
                     warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: peerIP {ip} needs this node's {family}, which is not set; ignored");
                     continue;
                 }
-                peers[ep.Address] = Build(bgpPeer, ep.Address, ep.Port, asn, type, false);
+                peers[ep.Address] = Build(bgpPeer, password, ep.Address, ep.Port, asn, type, false);
             }
         }
 
@@ -131,13 +138,13 @@ public static class PeerCalculator
 
     private static bool SameCluster(NodeResource a, NodeResource b) => IsReflector(b) && a.Spec.Bgp?.RouteReflectorClusterId == b.Spec.Bgp?.RouteReflectorClusterId;
 
-    private static PeerConfig Build(BGPPeer p, IPAddress address, int port, uint asn, string type, bool client) => new()
+    private static PeerConfig Build(BGPPeer p, string? password, IPAddress address, int port, uint asn, string type, bool client) => new()
     {
         Address = address,
         Port = port,
         RemoteAs = asn,
         PeerType = type,
-        Password = p.Spec.Password?.Value,
+        Password = password,
         TtlSecurity = p.Spec.TtlSecurity,
         SourceAddress = IPAddress.TryParse(p.Spec.SourceAddress, out var src) ? src : null,
         MaxPrefixes = p.Spec.MaxPrefixes,
