@@ -30,6 +30,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     /// they show at Debug and Info (the default) only.</summary>
     private volatile bool _speakerLogs = true;
 
+    /// <summary>BGPPeer passwords as of the last snapshot read: Secrets on the Kubernetes datastore, else inline values.</summary>
+    private IPeerPasswords _passwords = InlinePasswords.Instance;
+
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         try
@@ -54,7 +57,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await using var datastore = DatastoreFactory.Open(config);
         var store = new ResourceStore(datastore);
         var ipam = new IpamService(datastore);
-        using var kubeClient = KubeApiClient.ForDatastore(config);
+        var kubeClient = (datastore as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
         var loops = new List<Task>();
         if (kube is not null)
@@ -65,7 +68,11 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         async Task<ClusterSnapshot> ReadAsync()
         {
             var read = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
-            return kube is null ? read : kube.View.ApplyTo(read);
+            if (kube is null)
+                return read;
+            _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
+                "read the BGP password Secrets", ct);
+            return kube.View.ApplyTo(read);
         }
         await RegisterAsync(store, ct);
         health.Registered();
@@ -152,7 +159,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
         var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts };
-        speaker.SetPeers(PeerCalculator.Calculate(inputs, m => LogWarning(log, m)));
+        speaker.SetPeers(PeerCalculator.Calculate(inputs, m => LogWarning(log, m), _passwords));
         speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
         metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
         metrics.Increment("l3net_ipam_reads_total", 2);

@@ -64,7 +64,8 @@ public static class PeerCalculator
     private static IPAddress? OwnAddress(NodeResource self, IPAddress address)
         => address.AddressFamily == AddressFamily.InterNetwork ? Address(self) : Address6(self);
 
-    public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null)
+    /// <param name="passwords">Resolves <c>spec.password</c> (a Secret on the Kubernetes datastore); inline values only when null.</param>
+    public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null, IPeerPasswords? passwords = null)
     {
         var self = inputs.Self;
         var peers = new Dictionary<IPAddress, PeerConfig>();
@@ -75,6 +76,12 @@ public static class PeerCalculator
             var s = bgpPeer.Spec;
             if (!AppliesTo(s, self))
                 continue;
+            string? password = null;
+            if (s.Password is { } secret && !(passwords ?? InlinePasswords.Instance).TryResolve(secret, out password, out var missing))
+            {
+                warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: {missing}; its sessions are not started without their MD5 key");
+                continue;
+            }
             var type = s.Node is null && string.IsNullOrWhiteSpace(s.NodeSelector) ? Global : NodeSpecific;
             if (!string.IsNullOrWhiteSpace(s.PeerSelector))
             {
@@ -82,7 +89,7 @@ public static class PeerCalculator
                 foreach (var n in others.Where(n => selector.Matches(n.Metadata.Labels)))
                 foreach (var address in SessionAddresses(self, n))
                 {
-                    peers[address] = Build(bgpPeer, self, address, inputs.ListenPortOf(n), LocalAs(n, inputs.Config), type,
+                    peers[address] = Build(bgpPeer, self, password, address, inputs.ListenPortOf(n), LocalAs(n, inputs.Config), type,
                         IsReflector(self) && !SameCluster(self, n));
                 }
             }
@@ -103,7 +110,7 @@ public static class PeerCalculator
                 var port = ep.Port;
                 if (!HasPort(ip) && inputs.Nodes.FirstOrDefault(n => SessionAddressesOf(n).Contains(ep.Address)) is { } node)
                     port = inputs.ListenPortOf(node);
-                peers[ep.Address] = Build(bgpPeer, self, ep.Address, port, asn, type, false);
+                peers[ep.Address] = Build(bgpPeer, self, password, ep.Address, port, asn, type, false);
             }
         }
 
@@ -142,13 +149,13 @@ public static class PeerCalculator
 
     private static bool SameCluster(NodeResource a, NodeResource b) => IsReflector(b) && a.Spec.Bgp?.RouteReflectorClusterId == b.Spec.Bgp?.RouteReflectorClusterId;
 
-    private static PeerConfig Build(BGPPeer p, NodeResource self, IPAddress address, int port, uint asn, string type, bool client) => new()
+    private static PeerConfig Build(BGPPeer p, NodeResource self, string? password, IPAddress address, int port, uint asn, string type, bool client) => new()
     {
         Address = address,
         Port = port,
         RemoteAs = asn,
         PeerType = type,
-        Password = p.Spec.Password?.Value,
+        Password = password,
         TtlSecurity = p.Spec.TtlSecurity,
         // Calico's sourceAddress: UseNodeIP (the default) sends from the node's address of the family, None lets the
         // kernel choose.
