@@ -101,6 +101,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             r.Peers = [.. speaker.Peers.Select(ToStatus)];
             return r;
         };
+        metrics.Peers.Source = () => speaker.Peers;
         await speaker.StartAsync(ct);
         LogStarted(log, options.Node, localAs, takeover.Adopted);
 
@@ -142,8 +143,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
         speaker.SetPeers(PeerCalculator.Calculate(new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers), m => LogWarning(log, m)));
         speaker.SetOriginated(originated);
-        metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
-        metrics.Increment("l3net_ipam_reads_total", 2);
+        metrics.PrefixesAdvertised.Set(originated.Count);
+        metrics.IpamReads.Inc(2);
+        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
+        metrics.Cni.Update(options.Node, snapshot.Endpoints, snapshot.Blocks);
     }
 
     private async Task WatchAsync(IDatastore datastore, long revision, CancellationToken ct)
@@ -160,14 +163,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             }
             catch (ResyncRequiredException)
             {
-                metrics.Increment("l3net_datastore_resyncs_total");
+                metrics.DatastoreResyncs.Inc();
                 revision = (await datastore.ListAsync("/l3net/nodes/", ct)).Revision;
                 _changed.Writer.TryWrite(true);
             }
             catch (DatastoreException e)
             {
                 health.DatastoreFailed(e.Message);
-                metrics.Increment("l3net_errors_total", labels: "component=\"datastore\"");
+                metrics.Errors.WithLabels("datastore").Inc();
                 await Task.Delay(RetryDelay, ct);
             }
         }
@@ -208,7 +211,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             catch (DatastoreException e)
             {
                 health.DatastoreFailed(e.Message);
-                metrics.Increment("l3net_errors_total", labels: "component=\"datastore\"");
+                metrics.Errors.WithLabels("datastore").Inc();
                 LogRetry(log, what, e.Message);
                 await Task.Delay(RetryDelay, ct);
             }

@@ -38,6 +38,7 @@ internal sealed partial class Peer
     }
 
     public PeerConfig Config { get; }
+    public PeerCounters Counters { get; } = new();
     public bool Ibgp => Config.RemoteAs == _ctx.LocalAs;
 
     public void Start()
@@ -52,6 +53,7 @@ internal sealed partial class Peer
     {
         _disabled = reason;
         _ctx.Log($"peer {Config.Address}: disabled: {reason}");
+        Counters.Failed(reason);
         SetState(BgpState.Idle, reason);
     }
 
@@ -65,7 +67,10 @@ internal sealed partial class Peer
                 accepted = _source.Accepted;
                 advertised = _sessions.FirstOrDefault(s => s.Member is not null)?.Member!.Advertised ?? 0;
             }
-            return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised);
+            return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised)
+            {
+                Counters = Counters.Read(),
+            };
         }
     }
 
@@ -119,6 +124,7 @@ internal sealed partial class Peer
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException)
             {
                 _failures++;
+                Counters.Failed($"connect failed: {e.Message}");
                 SetState(BgpState.Active, $"connect failed: {e.Message}");
                 try { await Task.Delay(RetryDelay(), ct); } catch (OperationCanceledException) { break; }
             }
