@@ -53,6 +53,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var ipam = new IpamService(datastore);
         using var kubeClient = KubeApiClient.ForDatastore(config);
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
+        metrics.Cni.PluginStampsEndpoints = kubeClient is null;
         var loops = new List<Task>();
         if (kube is not null)
         {

@@ -26,7 +26,8 @@ internal sealed class PeerCounters
             while (span.Length >= HeaderLength)
             {
                 count++;
-                span = span[BinaryPrimitives.ReadUInt16BigEndian(span[LengthOffset..])..];
+                // Our own encoding, so the length is sound; clamped all the same, so that a bad one cannot loop here.
+                span = span[Math.Clamp(BinaryPrimitives.ReadUInt16BigEndian(span[LengthOffset..]), HeaderLength, span.Length)..];
             }
         }
         Interlocked.Add(ref _updatesSent, count);

@@ -10,7 +10,9 @@ namespace L3Net.Node.Status;
 /// pod's WorkloadEndpoint, a DEL by deleting it, so the node counts the endpoints of this node that appear (or change
 /// container) and disappear between the snapshots it reads. The ADD's latency comes from two times the plugin already
 /// records: when IPAM assigned the pod's address (the allocation's <c>assigned</c>) and when it wrote the endpoint
-/// (<c>creationTimestamp</c>); that covers IPAM, the veth and the endpoint write, not the process start before it.
+/// (<c>creationTimestamp</c>); that covers IPAM, the veth and the endpoint write, not the process start before it. On
+/// the Kubernetes datastore the API server sets <c>creationTimestamp</c> itself, in whole seconds, so there is no ADD
+/// latency to take (<see cref="PluginStampsEndpoints"/> off), only the counts.
 /// What this cannot see: failed ADDs and DELs, an ADD and a DEL of one pod between two snapshots, and DEL latency
 /// (a deletion leaves no time behind). The plugin reporting to the node would see those, at the price of a socket
 /// write in every ADD; the endpoints cost the ADD nothing.
@@ -32,6 +34,10 @@ public sealed class CniMetrics
             new HistogramConfiguration { Buckets = Buckets });
     }
 
+    /// <summary>Whether an endpoint's <c>creationTimestamp</c> is the plugin's (SQLite, etcd) rather than an API
+    /// server's.</summary>
+    public bool PluginStampsEndpoints { get; set; } = true;
+
     /// <summary>Compares this node's endpoints with the previous snapshot's; the first snapshot is only the baseline
     /// (the pods that were there before the daemon started were not added now).</summary>
     public void Update(string node, IReadOnlyList<WorkloadEndpoint> endpoints, IReadOnlyList<BlockInfo> blocks)
@@ -44,7 +50,7 @@ public sealed class CniMetrics
             var deleted = known.Count(k => local.GetValueOrDefault(k.Key) != k.Value);
             _adds.Inc(added.Count);
             _dels.Inc(deleted);
-            if (added.Count > 0)
+            if (added.Count > 0 && PluginStampsEndpoints)
             {
                 var assigned = blocks.SelectMany(b => b.Allocations).ToDictionary(a => a.Address, a => a.Assigned);
                 foreach (var e in added)
@@ -62,7 +68,7 @@ public sealed class CniMetrics
         if (first == default || e.Metadata.CreationTimestamp is not { } written)
             return null;
         var seconds = (written - first).TotalSeconds;
-        // A negative span is two clocks disagreeing (the Kubernetes API server stamps creationTimestamp itself): no figure.
+        // A negative span would be a clock stepped back between the two stamps: no figure rather than a wrong one.
         return seconds >= 0 ? seconds : null;
     }
 }

@@ -145,6 +145,21 @@ public sealed class NodeMetricsTests
         page = await PageAsync(m);
         Assert.Contains("l3net_cni_add_total 2\n", page);
         Assert.Contains("l3net_cni_del_total 2\n", page);
+        Assert.Contains("l3net_cni_add_seconds_count 2\n", page);
+    }
+
+    [Fact]
+    public async Task On_the_kubernetes_datastore_adds_are_counted_without_a_latency_the_api_server_stamped()
+    {
+        var m = new NodeMetrics();
+        m.Cni.PluginStampsEndpoints = false;
+        var block = Block("10.244.1.0/26", "node1", ("10.244.1.2", "node1"));
+        m.Cni.Update("node1", [], [block]);
+        m.Cni.Update("node1", [Endpoint("p1", "c1", "10.244.1.2", DateTimeOffset.UnixEpoch.AddSeconds(1))], [block]);
+
+        var page = await PageAsync(m);
+        Assert.Contains("l3net_cni_add_total 1\n", page);
+        Assert.Contains("l3net_cni_add_seconds_count 0\n", page);
     }
 
     private static WorkloadEndpoint Endpoint(string pod, string container, string ip, DateTimeOffset created, string node = "node1") => new()
