@@ -43,9 +43,9 @@ public sealed partial class NodeMetricsScrapeTests
             {
                 page = Scrape(node1);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
-                return false; // the daemon is not listening yet
+                return false; // not listening yet, or too busy to answer within the socket timeout: scrape again
             }
             return condition(page);
         }
