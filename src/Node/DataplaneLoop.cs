@@ -51,14 +51,14 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
             {
                 felix.Routes.SetLearned(change.Prefix, LinkLocalNextHops.Scope(change.NextHops, () => LinkLocalNextHops.InterfaceOf(options.Ipv6Address)));
                 takeover.Relearned(change.Prefix);
-                metrics.Increment("l3net_bgp_route_changes_total");
+                metrics.RouteChanges.Inc();
             }
             takeover.ExpireIfSettled(speaker.Peers);
             var resync = DateTime.UtcNow >= nextResync;
             await ApplyAsync(resync, ct);
             if (resync)
                 nextResync = DateTime.UtcNow + options.ResyncInterval;
-            UpdateMetrics(speaker, snapshot);
+            UpdateMetrics(snapshot);
             var wakeAt = felix.RetryAt is { } retry && retry < nextResync ? retry : nextResync;
             await WaitAsync(wakeAt - DateTime.UtcNow, ct);
         }
@@ -84,23 +84,23 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         try
         {
             var result = await felix.ApplyAsync(resync, ct);
-            metrics.Observe("l3net_dataplane_apply_seconds", result.Elapsed);
+            metrics.DataplaneApply.Observe(result.Elapsed.TotalSeconds);
             if (resync)
             {
-                metrics.Increment("l3net_dataplane_resyncs_total");
+                metrics.DataplaneResyncs.Inc();
                 var repaired = result.Routes.Upserted + result.Routes.Deleted + result.Rules.ChainsWritten + result.Rules.HooksFixed + result.SysctlsRepaired;
-                metrics.Increment("l3net_dataplane_repairs_total", repaired);
+                metrics.DataplaneRepairs.Inc(repaired);
             }
             if (result.Routes.Failed > 0)
             {
-                metrics.Increment("l3net_dataplane_errors_total", result.Routes.Failed);
+                metrics.DataplaneErrors.Inc(result.Routes.Failed);
                 LogRouteFailures(log, result.Routes.Failed, string.Join("; ", result.Routes.Errors));
             }
             health.DataplaneSynced();
         }
         catch (Exception e) when (e is DataplaneCommandException or NetlinkException)
         {
-            metrics.Increment("l3net_dataplane_errors_total");
+            metrics.DataplaneErrors.Inc();
             LogApplyFailed(log, e.Message);
         }
         health.DataplaneBehind(felix.OutOfSync(FelixDataplane.ReadinessBound));
@@ -137,16 +137,11 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         }
     }
 
-    private void UpdateMetrics(BgpSpeaker speaker, ClusterSnapshot snapshot)
+    private void UpdateMetrics(ClusterSnapshot snapshot)
     {
-        var peers = speaker.Peers;
-        metrics.Reset("l3net_bgp_sessions");
-        foreach (var g in peers.GroupBy(p => p.State))
-            metrics.Set("l3net_bgp_sessions", g.Count(), $"state=\"{g.Key}\"");
-        metrics.Set("l3net_bgp_prefixes_received", peers.Sum(p => p.PrefixesReceived));
-        metrics.Set("l3net_dataplane_routes", felix.Routes.LearnedCount, "kind=\"learned\"");
-        metrics.Set("l3net_dataplane_routes", felix.Routes.EndpointKeys.Count, "kind=\"endpoint\"");
-        metrics.Set("l3net_dataplane_routes", snapshot.AffineBlocks.Count, "kind=\"blackhole\"");
+        metrics.DataplaneRoutes.WithLabels("learned").Set(felix.Routes.LearnedCount);
+        metrics.DataplaneRoutes.WithLabels("endpoint").Set(felix.Routes.EndpointKeys.Count);
+        metrics.DataplaneRoutes.WithLabels("blackhole").Set(snapshot.AffineBlocks.Count);
     }
 
     private static string Key(WorkloadEndpoint e) => $"{e.Metadata.Namespace}/{e.Metadata.Name}";

@@ -59,6 +59,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var ipam = new IpamService(datastore);
         var kubeClient = (datastore as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
+        metrics.Cni.PluginStampsEndpoints = kubeClient is null;
         var loops = new List<Task>();
         if (kube is not null)
         {
@@ -116,6 +117,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             r.Peers = [.. speaker.Peers.Select(ToStatus)];
             return r;
         };
+        metrics.Peers.Source = () => speaker.Peers;
         await speaker.StartAsync(ct);
         LogStarted(log, options.Node, localAs, takeover.Adopted);
 
@@ -161,8 +163,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts };
         speaker.SetPeers(PeerCalculator.Calculate(inputs, m => LogWarning(log, m), _passwords));
         speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
-        metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
-        metrics.Increment("l3net_ipam_reads_total", 2);
+        metrics.PrefixesAdvertised.Set(originated.Count);
+        metrics.IpamReads.Inc(2);
+        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
+        metrics.Cni.Update(options.Node, snapshot.Endpoints, snapshot.Blocks);
     }
 
     private async Task WatchAsync(IDatastore datastore, long revision, CancellationToken ct)
@@ -179,14 +183,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             }
             catch (ResyncRequiredException)
             {
-                metrics.Increment("l3net_datastore_resyncs_total");
+                metrics.DatastoreResyncs.Inc();
                 revision = (await datastore.ListAsync("/l3net/nodes/", ct)).Revision;
                 _changed.Writer.TryWrite(true);
             }
             catch (DatastoreException e)
             {
                 health.DatastoreFailed(e.Message);
-                metrics.Increment("l3net_errors_total", labels: "component=\"datastore\"");
+                metrics.Errors.WithLabels("datastore").Inc();
                 await Task.Delay(RetryDelay, ct);
             }
         }
@@ -227,7 +231,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             catch (DatastoreException e)
             {
                 health.DatastoreFailed(e.Message);
-                metrics.Increment("l3net_errors_total", labels: "component=\"datastore\"");
+                metrics.Errors.WithLabels("datastore").Inc();
                 LogRetry(log, what, e.Message);
                 await Task.Delay(RetryDelay, ct);
             }

@@ -59,6 +59,7 @@ internal sealed partial class Peer
     {
         lock (this)
             _sessions.Remove(session);
+        Counters.SessionClosed(wasEstablished: session.Member is not null, reason);
         if (session.Member is { } member)
         {
             lock (_ctx.Rib.Lock)

@@ -34,6 +34,7 @@ internal sealed partial class Peer
     }
 
     public PeerConfig Config { get; }
+    public PeerCounters Counters { get; } = new();
     public bool Ibgp => Config.RemoteAs == _ctx.LocalAs;
 
     public void Start()
@@ -48,6 +49,7 @@ internal sealed partial class Peer
     {
         _disabled = reason;
         _ctx.Log($"peer {Config.Address}: disabled: {reason}");
+        Counters.Failed(reason);
         SetState(BgpState.Idle, reason);
     }
 
@@ -61,7 +63,10 @@ internal sealed partial class Peer
                 accepted = _source.Accepted;
                 advertised = _sessions.FirstOrDefault(s => s.Member is not null)?.Member!.Advertised ?? 0;
             }
-            return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised);
+            return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised)
+            {
+                Counters = Counters.Read(),
+            };
         }
     }
 
@@ -116,6 +121,7 @@ internal sealed partial class Peer
             {
                 // Whatever failed (a refused connection, a timeout, a defect), the neighbour keeps trying.
                 _failures++;
+                Counters.Failed($"connect failed: {e.Message}");
                 SetState(BgpState.Active, $"connect failed: {e.Message}");
                 try { await Task.Delay(RetryDelay(), ct); } catch (OperationCanceledException) { break; }
             }

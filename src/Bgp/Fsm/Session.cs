@@ -245,6 +245,7 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
 
     private bool ApplyUpdate(ReadOnlySpan<byte> body)
     {
+        peer.Counters.UpdateReceived();
         _decoder!.Decode(body, _parsed);
         if (_parsed.TreatAsWithdrawReason is { } why)
             ctx.Log($"peer {peer.Config.Address}: UPDATE treated as withdraw (RFC 7606): {why}");
