@@ -154,8 +154,8 @@ public sealed class IpamPolicyTests
     {
         await using var bed = new IpamTestbed();
         await bed.AddPoolAsync("auto", "10.10.0.0/24");
-        await bed.AddPoolAsync("special", "10.11.0.0/24", assignmentMode: "Manual");
+        await bed.AddPoolAsync("a-manual", "10.11.0.0/24", assignmentMode: "Manual"); // sorts first: order alone would pick it
         Assert.Equal("auto", Assert.Single(await bed.AssignAsync("net.c1", "node-a")).Pool);
-        Assert.Equal("special", Assert.Single(await bed.AssignAsync("net.c2", "node-a", pools: ["special"])).Pool);
+        Assert.Equal("a-manual", Assert.Single(await bed.AssignAsync("net.c2", "node-a", pools: ["a-manual"])).Pool);
     }
 }
