@@ -14,11 +14,11 @@ internal sealed class BlockClaims(RecordStore records)
     /// <summary>Claims a block nobody has yet, from the first pool that has one. False when every pool is full of blocks.
     /// A lost race with another node counts as contention and the caller retries.</summary>
     public async Task<bool> ClaimNewAsync(string node, IReadOnlyList<PoolInfo> pools,
-        IReadOnlySet<string> existingBlocks, Contention contention, CancellationToken ct)
+        IReadOnlySet<string> existingBlocks, Reservations reserved, Contention contention, CancellationToken ct)
     {
         foreach (var pool in pools)
         {
-            if (FreeBlock(pool, existingBlocks, node) is not { } cidr)
+            if (FreeBlock(pool, existingBlocks, node, reserved) is not { } cidr)
                 continue;
             if (await ClaimAsync(node, cidr, ct))
                 return true;
@@ -91,19 +91,27 @@ internal sealed class BlockClaims(RecordStore records)
         return !kept;
     }
 
-    /// <summary>The first block of <paramref name="pool"/> nobody holds, searching from a start derived from the node
-    /// name: nodes spread over the pool instead of racing for the same block, and processes of one node agree on
-    /// the same block, so concurrent claims of one node converge instead of wasting blocks.</summary>
-    internal static IPNetwork? FreeBlock(PoolInfo pool, IReadOnlySet<string> existing, string node)
+    /// <summary>The first block of <paramref name="pool"/> nobody holds and not wholly reserved, searching from a start
+    /// derived from the node name: nodes spread over the pool instead of racing for the same block, and processes of
+    /// one node agree on the same block, so concurrent claims of one node converge instead of wasting blocks.</summary>
+    internal static IPNetwork? FreeBlock(PoolInfo pool, IReadOnlySet<string> existing, string node, Reservations reserved)
     {
         var count = pool.BlockCount;
         var start = StableHash(node) % count;
         var inPool = (UInt128)existing.Count(c => pool.Holds(IPNetwork.Parse(c)));
-        for (UInt128 i = 0; i < count && i <= inPool; i++)
+        var skipped = UInt128.Zero;
+        for (UInt128 i = 0; i < count && i <= inPool + skipped; i++)
         {
-            var candidate = pool.BlockAt((start + i) % count);
-            if (!existing.Contains(candidate.ToString()))
+            var index = (start + i) % count;
+            var candidate = pool.BlockAt(index);
+            if (existing.Contains(candidate.ToString()))
+                continue;
+            if (!reserved.CoverAll(candidate))
                 return candidate;
+            // A large reservation covers a run of blocks: step over the whole run at once.
+            var run = reserved.Covering(candidate) is { } big ? pool.BlocksFrom(index, big) : 1;
+            skipped += run;
+            i += run - 1;
         }
         return null;
     }

@@ -45,12 +45,18 @@ internal sealed class BlockRecord
                 yield return (i, Attributes[a]);
     }
 
-    /// <summary>Takes up to <paramref name="count"/> free ordinals, oldest-freed first.</summary>
-    public List<int> Allocate(int count, AllocationAttribute holder)
+    /// <summary>Free ordinals auto-assignment may take: all free ones but the <paramref name="reserved"/>.</summary>
+    public int AvailableCount(IReadOnlySet<int> reserved)
+        => reserved.Count == 0 ? Unallocated.Count : Unallocated.Count(o => !reserved.Contains(o));
+
+    /// <summary>Takes up to <paramref name="count"/> free ordinals, oldest-freed first, never a
+    /// <paramref name="reserved"/> one.</summary>
+    public List<int> Allocate(int count, AllocationAttribute holder, IReadOnlySet<int> reserved)
     {
-        var taken = Unallocated.Take(count).ToList();
+        var taken = Unallocated.Where(o => !reserved.Contains(o)).Take(count).ToList();
         if (taken.Count == 0) return taken;
-        Unallocated.RemoveRange(0, taken.Count);
+        var set = taken.ToHashSet();
+        Unallocated.RemoveAll(set.Contains);
         Attributes.Add(holder);
         foreach (var ordinal in taken)
             Allocations[ordinal] = Attributes.Count - 1;

@@ -6,8 +6,8 @@ using L3Net.Model.Selectors;
 
 namespace L3Net.Ipam;
 
-/// <summary>What IPAM reads of the rest of the cluster: pools, node labels (for pool node selectors) and the workload
-/// endpoints that prove a handle is in use.</summary>
+/// <summary>What IPAM reads of the rest of the cluster: pools, reservations, the IPAM configuration, node labels (for
+/// pool node selectors) and the workload endpoints that prove a handle is in use.</summary>
 internal sealed class ClusterView(ResourceStore resources)
 {
     public async Task<List<PoolInfo>> PoolsAsync(CancellationToken ct)
@@ -31,9 +31,11 @@ internal sealed class ClusterView(ResourceStore resources)
             if (pools.Count == 0)
                 throw new NoSuitablePoolException($"none of the requested pools ({string.Join(", ", requested)}) is an {familyName} pool");
         }
+        else
+            pools = [.. pools.Where(p => !p.Manual)];
         pools = [.. pools.Where(p => !p.Disabled && p.ForWorkloads)];
         if (pools.Count == 0)
-            throw new NoSuitablePoolException($"no enabled {familyName} IP pool");
+            throw new NoSuitablePoolException($"no enabled {familyName} IP pool (Manual pools serve only requests that name them)");
         var labels = await NodeLabelsAsync(node, ct);
         var selected = pools.Where(p => Selects(p, labels)).ToList();
         if (selected.Count == 0)
@@ -41,6 +43,14 @@ internal sealed class ClusterView(ResourceStore resources)
                 $"the node selectors of the {familyName} pools ({string.Join(", ", pools.Select(p => $"{p.Name}: {p.NodeSelector}"))}) exclude node {node}");
         return selected;
     }
+
+    /// <summary>One list read, usually of nothing: the cost every auto-assignment pays for reservations.</summary>
+    public async Task<Reservations> ReservationsAsync(CancellationToken ct)
+        => Reservations.From((await resources.ListAsync<IPReservation>(ct: ct)).Items);
+
+    /// <summary>The cluster's IPAMConfiguration, or Calico's defaults (borrowing allowed, no block limit) without one.</summary>
+    public async Task<IPAMConfigurationSpec> IpamConfigurationAsync(CancellationToken ct)
+        => (await resources.GetAsync<IPAMConfiguration>(IPAMConfiguration.DefaultName, ct: ct))?.Spec ?? new IPAMConfigurationSpec();
 
     public async Task<IReadOnlyDictionary<string, string>> NodeLabelsAsync(string node, CancellationToken ct)
         => (await resources.GetAsync<NodeResource>(node, ct: ct))?.Metadata.Labels ?? new Dictionary<string, string>();

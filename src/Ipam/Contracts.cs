@@ -31,11 +31,10 @@ public sealed record BlockInfo(IPNetwork Cidr, string? Node, int Capacity, IRead
 /// <summary>What <see cref="IpamService.ReleaseNodeAsync"/> freed for a deleted node.</summary>
 public sealed record NodeReleaseResult(int Addresses, int Blocks);
 
+/// <summary>How IPAM behaves under contention and what clock it stamps with. Cluster policy (strict affinity, blocks
+/// per host) is not here: it is the IPAMConfiguration resource, which every process reads from the datastore.</summary>
 public sealed class IpamOptions
 {
-    /// <summary>Calico's strictAffinity: when true a node never borrows from another node's block.</summary>
-    public bool StrictAffinity { get; init; }
-
     /// <summary>How many lost compare-and-swaps one operation tolerates before reporting contention.</summary>
     public int MaxAttempts { get; init; } = 60;
 

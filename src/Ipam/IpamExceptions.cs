@@ -5,9 +5,10 @@ namespace L3Net.Ipam;
 /// <summary>Base of the errors IPAM reports to its callers; the message is meant for a user.</summary>
 public class IpamException(string message) : Exception(message);
 
-/// <summary>Every block of every eligible pool is full (and borrowing is off or found nothing).</summary>
-public sealed class PoolExhaustedException(IReadOnlyList<string> pools)
-    : IpamException($"pool exhausted: no free address left in {string.Join(", ", pools)}")
+/// <summary>Every block of every eligible pool is full (and borrowing is off or found nothing); <c>why</c> names the
+/// IPAMConfiguration setting that stopped a claim or a borrow, when one did.</summary>
+public sealed class PoolExhaustedException(IReadOnlyList<string> pools, string? why = null)
+    : IpamException($"pool exhausted: no free address left in {string.Join(", ", pools)}" + (why is null ? "" : $" ({why})"))
 {
     public IReadOnlyList<string> Pools { get; } = pools;
 }

@@ -43,6 +43,7 @@ public sealed class IpamService
         ArgumentOutOfRangeException.ThrowIfNegative(request.Num4);
         ArgumentOutOfRangeException.ThrowIfNegative(request.Num6);
         var all = await _cluster.PoolsAsync(ct);
+        var limits = new AssignLimits(await _cluster.ReservationsAsync(ct), _cluster.IpamConfigurationAsync);
         var assigned = new List<AssignedAddress>();
         try
         {
@@ -50,7 +51,7 @@ public sealed class IpamService
             {
                 if (count == 0) continue;
                 var pools = await _cluster.EligiblePoolsAsync(request.Node, family, request.Pools, all, ct);
-                await _assigner.AssignAsync(request.Handle, request.Node, count, pools, request.Attributes, assigned, ct);
+                await _assigner.AssignAsync(request.Handle, request.Node, count, pools, limits, request.Attributes, assigned, ct);
             }
             return assigned;
         }
@@ -75,7 +76,8 @@ public sealed class IpamService
     }
 
     /// <summary>Assigns one given address (a static IP). Refused when another handle holds it or no enabled pool
-    /// contains it.</summary>
+    /// contains it. A reserved address is given (reservations bind auto-assignment only, as in Calico); its block is
+    /// claimed for the node only while the node is under maxBlocksPerHost.</summary>
     public async Task<AssignedAddress> AssignSpecificAsync(IPAddress ip, string handle, string node,
         IReadOnlyDictionary<string, string>? attributes = null, CancellationToken ct = default)
     {
@@ -85,9 +87,17 @@ public sealed class IpamService
         var pool = ClusterView.PoolOf(ip, pools) ?? throw new NoSuitablePoolException($"{ip} is outside every IP pool");
         if (pool.Disabled)
             throw new NoSuitablePoolException($"{ip} is in IP pool {pool.Name}, which is disabled");
-        var mayClaim = ClusterView.Selects(pool, await _cluster.NodeLabelsAsync(node, ct));
+        var mayClaim = ClusterView.Selects(pool, await _cluster.NodeLabelsAsync(node, ct))
+                       && await UnderBlockLimitAsync(node, pool, ct);
         return await _assigner.AssignSpecificAsync(ip, handle, node, pool, mayClaim,
             attributes ?? new Dictionary<string, string>(), ct);
+    }
+
+    private async Task<bool> UnderBlockLimitAsync(string node, PoolInfo pool, CancellationToken ct)
+    {
+        var limit = (await _cluster.IpamConfigurationAsync(ct)).MaxBlocksPerHost;
+        return limit == 0
+               || Assigner.OwnedBlocks(await _records.ListAsync<AffinityRecord>(IpamKeys.NodeAffinities(node), ct), pool.Family) < limit;
     }
 
     /// <summary>Frees every address of the handle; returns how many. Releasing a handle that holds nothing returns 0.</summary>

@@ -7,15 +7,22 @@ namespace L3Net.Node;
 /// <summary>A command-line error: the message names the flag; the daemon prints it with the usage and exits 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>The <c>l3net-node</c> command line (CONTRACTS.md): who this node is, where the datastore is, where to
-/// serve status and health.</summary>
+/// <summary>The <c>l3net-node</c> command line (CONTRACTS.md): who this node is, its address (given, or found by
+/// Calico's autodetection methods), where the datastore is, where to serve status and health.</summary>
 public sealed record NodeOptions
 {
     public const string Usage = """
-        usage: l3net-node --node NAME --ipv4-address 10.0.1.2/24 [--ipv6-address fd00:1::2/64] [--datastore STRING] [--as ASN]
+        usage: l3net-node --node NAME [--ipv4-address 10.0.1.2/24 | --ip-autodetection-method METHOD]
+                          [--ipv6-address fd00:1::2/64 | --ip6-autodetection-method METHOD] [--datastore STRING] [--as ASN]
                           [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099]
                           [--resync-interval SECONDS]
+        METHOD (also $IP_AUTODETECTION_METHOD, $IP6_AUTODETECTION_METHOD): first-found (the IPv4 default),
+               interface=REGEX[,REGEX], skip-interface=REGEX[,REGEX], can-reach=DEST, cidr=CIDR[,CIDR]
         """;
+
+    /// <summary>Finds the node's address of one family by a method, as <see cref="AddressAutodetector.DetectHere"/>
+    /// does on the host; <c>source</c> names the flag or variable the method came from, for errors.</summary>
+    public delegate (IPAddress Address, int PrefixLength) AddressDetector(AutodetectionMethod method, AddressFamily family, string source);
 
     public required string Node { get; init; }
     public string? Datastore { get; init; }
@@ -43,8 +50,12 @@ public sealed record NodeOptions
     /// <summary>The node's own addresses, one per family it runs.</summary>
     public IReadOnlyList<IPAddress> LocalAddresses => Ipv6Address is null ? [Ipv4Address] : [Ipv4Address, Ipv6Address];
 
-    public static NodeOptions Parse(IReadOnlyList<string> args)
+    /// <param name="environment">Reads IP_AUTODETECTION_METHOD and IP6_AUTODETECTION_METHOD (default: the process's).</param>
+    /// <param name="detect">Autodetects an address not given on the command line (default: from this host's kernel).</param>
+    public static NodeOptions Parse(IReadOnlyList<string> args, Func<string, string?>? environment = null, AddressDetector? detect = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
+        detect ??= AddressAutodetector.DetectHere;
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
@@ -70,10 +81,15 @@ public sealed record NodeOptions
         }
 
         var node = values.GetValueOrDefault("--node") ?? throw new UsageException("--node: required");
-        var (address, network) = Interface(values.GetValueOrDefault("--ipv4-address") ?? throw new UsageException("--ipv4-address: required"),
-            "--ipv4-address", AddressFamily.InterNetwork, "an IPv4 address with prefix length, like 10.0.1.2/24");
-        var v6 = values.TryGetValue("--ipv6-address", out var cidr6)
-            ? Interface(cidr6, "--ipv6-address", AddressFamily.InterNetworkV6,
+        var v4Text = Given(values, "--ipv4-address", "--ip-autodetection-method", "IP_AUTODETECTION_METHOD", AutodetectionMethod.FirstFound,
+            AddressFamily.InterNetwork, environment, detect);
+        var (address, network) = Interface(v4Text!, "--ipv4-address", AddressFamily.InterNetwork,
+            "an IPv4 address with prefix length, like 10.0.1.2/24");
+        // IPv6 is off unless an address or a method is given (Calico's IP6 default is none as well).
+        var v6Text = Given(values, "--ipv6-address", "--ip6-autodetection-method", "IP6_AUTODETECTION_METHOD", null,
+            AddressFamily.InterNetworkV6, environment, detect);
+        var v6 = v6Text is not null
+            ? Interface(v6Text, "--ipv6-address", AddressFamily.InterNetworkV6,
                 "a global IPv6 address with prefix length, like fd00:1::2/64 (not link-local)")
             : ((IPAddress Address, IPNetwork Network)?)null;
 
@@ -98,7 +114,27 @@ public sealed record NodeOptions
     }
 
     private static readonly HashSet<string> Known =
-        ["--node", "--datastore", "--ipv4-address", "--ipv6-address", "--as", "--status-socket", "--health", "--resync-interval"];
+    [
+        "--node", "--datastore", "--ipv4-address", "--ipv6-address", "--ip-autodetection-method", "--ip6-autodetection-method",
+        "--as", "--status-socket", "--health", "--resync-interval",
+    ];
+
+    /// <summary>The address of one family as text (<c>10.0.1.2/24</c>): the address flag if given, else what the method
+    /// (flag, then environment variable, then <paramref name="defaultMethod"/>) detects; null when neither applies.</summary>
+    private static string? Given(Dictionary<string, string> values, string addressFlag, string methodFlag, string variable,
+        string? defaultMethod, AddressFamily family, Func<string, string?> environment, AddressDetector detect)
+    {
+        var methodFromFlag = values.GetValueOrDefault(methodFlag);
+        if (values.TryGetValue(addressFlag, out var address))
+            return methodFromFlag is null ? address : throw new UsageException($"{addressFlag} and {methodFlag}: give one, not both");
+        var (text, source) = methodFromFlag is not null ? (methodFromFlag, methodFlag)
+            : environment(variable) is { Length: > 0 } fromEnvironment ? (fromEnvironment, variable)
+            : (defaultMethod, $"{addressFlag} not given, so autodetection ({defaultMethod})");
+        if (text is null)
+            return null;
+        var (detected, length) = detect(AutodetectionMethod.Parse(text, source), family, source);
+        return $"{detected}/{length}";
+    }
 
     /// <summary>An interface address of one family with its prefix length (host bits allowed, as on the interface).</summary>
     private static (IPAddress Address, IPNetwork Network) Interface(string cidr, string flag, AddressFamily family, string expected)

@@ -33,6 +33,15 @@ public static class IpamView
         return table;
     }
 
+    /// <summary>The settings as auto-assignment uses them (Calico's defaults when no IPAMConfiguration exists).</summary>
+    public static TextTable Configuration(IPAMConfiguration config)
+    {
+        var table = new TextTable("PROPERTY", "VALUE");
+        table.Add(["StrictAffinity", config.Spec.StrictAffinity ? "true" : "false"]);
+        table.Add(["MaxBlocksPerHost", ResourceTables.BlockLimit(config.Spec.MaxBlocksPerHost)]);
+        return table;
+    }
+
     public static void WriteHolder(IPAddress ip, IReadOnlyList<IPPool> pools, IReadOnlyList<BlockInfo> blocks, TextWriter output)
     {
         var block = blocks.FirstOrDefault(b => b.Cidr.Contains(ip));

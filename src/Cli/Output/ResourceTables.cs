@@ -26,6 +26,10 @@ public static class ResourceTables
             ("IPPool", true) => (["NAME", "CIDR", "BLOCKSIZE", "NAT", "DISABLED", "DISABLEBGPEXPORT", "SELECTOR"],
                 r => Pool(r, p => [Name(p), p.Spec.Cidr, BlockSize(p.Spec), Flag(p.Spec.NatOutgoing),
                     Flag(p.Spec.Disabled), Flag(p.Spec.DisableBgpExport), Selector(p.Spec.NodeSelector)])),
+            ("IPReservation", _) => (["NAME", "RESERVEDCIDRS"],
+                r => Reservation(r, v => [Name(v), Shortened(v.Spec.ReservedCidrs, wide ? int.MaxValue : 3)])),
+            ("IPAMConfiguration", _) => (["NAME", "STRICTAFFINITY", "MAXBLOCKSPERHOST"],
+                r => IpamConfig(r, c => [Name(c), Flag(c.Spec.StrictAffinity), BlockLimit(c.Spec.MaxBlocksPerHost)])),
             ("BGPPeer", false) => (["NAME", "PEERIP", "NODE", "ASN"],
                 r => Peer(r, p => [Name(p), p.Spec.PeerIp ?? PeersBy(p.Spec), PeerNode(p.Spec), p.Spec.AsNumber ?? ""])),
             ("BGPPeer", true) => (["NAME", "PEERIP", "NODE", "ASN", "PEERSELECTOR", "PASSWORD", "TTLSECURITY", "KEEPALIVE"],
@@ -55,6 +59,8 @@ public static class ResourceTables
         };
 
     private static string[] Pool(Resource r, Func<IPPool, string[]> f) => f((IPPool)r);
+    private static string[] Reservation(Resource r, Func<IPReservation, string[]> f) => f((IPReservation)r);
+    private static string[] IpamConfig(Resource r, Func<IPAMConfiguration, string[]> f) => f((IPAMConfiguration)r);
     private static string[] Peer(Resource r, Func<BGPPeer, string[]> f) => f((BGPPeer)r);
     private static string[] Config(Resource r, Func<BGPConfiguration, string[]> f) => f((BGPConfiguration)r);
     private static string[] NodeRow(Resource r, Func<NodeResource, string[]> f) => f((NodeResource)r);
@@ -64,6 +70,12 @@ public static class ResourceTables
     private static string Name(Resource r) => r.Metadata.Name;
     private static string Flag(bool value) => value ? "true" : "false";
     private static string Selector(string? selector) => string.IsNullOrWhiteSpace(selector) ? "all()" : selector;
+
+    /// <summary>The first <paramref name="max"/> entries, then how many more (<c>-o wide</c> shows them all).</summary>
+    private static string Shortened(IReadOnlyList<string> items, int max)
+        => items.Count <= max ? string.Join(",", items) : $"{string.Join(",", items.Take(max))},... (+{items.Count - max})";
+
+    public static string BlockLimit(int maxBlocksPerHost) => maxBlocksPerHost == 0 ? "0 (no limit)" : maxBlocksPerHost.ToString();
 
     private static string BlockSize(IPPoolSpec spec) =>
         (spec.BlockSize ?? (spec.Cidr.Contains(':', StringComparison.Ordinal) ? 122 : 26)).ToString();

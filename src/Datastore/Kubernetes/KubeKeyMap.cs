@@ -32,6 +32,8 @@ public static partial class KubeKeyMap
     public static readonly IReadOnlyList<KubeRoute> TypedRoutes =
     [
         Typed("ippools", "IPPool", false),
+        Typed("ipreservations", "IPReservation", false),
+        Typed("ipamconfigurations", "IPAMConfiguration", false),
         Typed("bgppeers", "BGPPeer", false),
         Typed("bgpconfigurations", "BGPConfiguration", false),
         Typed("nodes", "Node", false),

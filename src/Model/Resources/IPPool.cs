@@ -30,6 +30,20 @@ public sealed class IPPoolSpec
     [JsonPropertyName("disableBGPExport")]
     public bool DisableBgpExport { get; set; }
 
-    /// <summary>What the addresses may be used for: <c>Workload</c> (default), <c>Tunnel</c>.</summary>
+    /// <summary>What the addresses may be used for: <c>Workload</c> (pods; the default) and <c>Tunnel</c> (tunnel
+    /// devices, which L3Net never creates, so a Tunnel-only pool hands out nothing, as in Calico without overlay).</summary>
     public List<string> AllowedUses { get; set; } = ["Workload"];
+
+    /// <summary><c>Automatic</c> (default): pods get addresses from this pool unasked. <c>Manual</c>: only pods
+    /// (or CNI configs) that name the pool get its addresses.</summary>
+    public string? AssignmentMode { get; set; }
+
+    /// <summary>Calico's IP-in-IP overlay. L3Net routes pod addresses natively, so only <c>Never</c> is accepted (and
+    /// kept so Calico manifests round-trip).</summary>
+    [JsonPropertyName("ipipMode")]
+    public string? IpIpMode { get; set; }
+
+    /// <summary>Calico's VXLAN overlay: only <c>Never</c>, as for <see cref="IpIpMode"/>.</summary>
+    [JsonPropertyName("vxlanMode")]
+    public string? VxlanMode { get; set; }
 }

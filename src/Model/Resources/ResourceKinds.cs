@@ -24,6 +24,10 @@ public static class ResourceKinds
     public static IReadOnlyList<KindInfo> All { get; } =
     [
         new("IPPool", "IPPools", ["ippool", "ipp", "pool"], typeof(IPPool), false, () => new IPPool()),
+        new("IPReservation", "IPReservations", ["ipreservation", "ipres"], typeof(IPReservation), false,
+            () => new IPReservation()),
+        new("IPAMConfiguration", "IPAMConfigurations", ["ipamconfiguration", "ipamconfig", "ipamconfigs"],
+            typeof(IPAMConfiguration), false, () => new IPAMConfiguration()),
         new("BGPConfiguration", "BGPConfigurations", ["bgpconfiguration", "bgpconfig", "bgpconfigs"],
             typeof(BGPConfiguration), false, () => new BGPConfiguration()),
         new("BGPPeer", "BGPPeers", ["bgppeer", "bgpp", "peer"], typeof(BGPPeer), false, () => new BGPPeer()),

@@ -10,6 +10,8 @@ namespace L3Net.Model.Serialization;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(IPPool))]
+[JsonSerializable(typeof(IPReservation))]
+[JsonSerializable(typeof(IPAMConfiguration))]
 [JsonSerializable(typeof(BGPConfiguration))]
 [JsonSerializable(typeof(BGPPeer))]
 [JsonSerializable(typeof(NodeResource))]

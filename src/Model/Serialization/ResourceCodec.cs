@@ -13,14 +13,20 @@ public sealed record ParsedResources(IReadOnlyList<Resource> Resources, IReadOnl
 /// <summary>
 /// Reads and writes resource documents. Input: multi-document YAML or JSON (a single object, an array, or a
 /// <c>kind: List</c> with <c>items</c>), <c>l3net.io/v1</c>, Calico's <c>projectcalico.org/v3</c> for IPPool,
-/// BGPPeer, BGPConfiguration and Node (fields L3Net does not use become warnings), and <c>networking.k8s.io/v1</c>
+/// IPReservation, IPAMConfiguration, BGPPeer, BGPConfiguration and Node (spec fields L3Net does not implement are
+/// errors for the IPAM kinds and Node, warnings for the BGP kinds), and <c>networking.k8s.io/v1</c>
 /// NetworkPolicy. Every document is validated, and pools in one text must not overlap each other.
 /// </summary>
 public static class ResourceCodec
 {
     public const string CalicoApiVersion = "projectcalico.org/v3";
     private const string KubeNetworkingApiVersion = "networking.k8s.io/v1";
-    private static readonly string[] CalicoKinds = ["IPPool", "BGPPeer", "BGPConfiguration", "Node"];
+    private static readonly string[] CalicoKinds = ["IPPool", "BGPPeer", "BGPConfiguration", "Node", "IPReservation", "IPAMConfiguration"];
+
+    /// <summary>Kinds whose every Calico spec field L3Net either implements or refuses: an unknown field under
+    /// <c>spec</c> is an error, as it would otherwise be accepted and do nothing. Outside <c>spec</c> (status,
+    /// server-set metadata such as uid) Calico ignores what it is sent too, so those stay warnings.</summary>
+    private static readonly string[] StrictCalicoKinds = ["IPPool", "Node", "IPReservation", "IPAMConfiguration"];
 
     /// <summary>Throws <see cref="ResourceFormatException"/> naming the source, document and field.</summary>
     public static ParsedResources Parse(string text, string source = "<input>")
@@ -100,11 +106,16 @@ public static class ResourceCodec
 
         var errors = new List<string>();
         var what = $"{source}: document {index} ({kind.Kind} '{MetadataName(map)}')";
-        var reader = new SchemaReader(
-            unknown => (calico ? warnings : errors).Add(calico
-                ? $"{what}: Calico field {unknown} is not used by L3Net and was ignored"
-                : $"{unknown}: unknown field"),
-            errors.Add);
+        var strict = StrictCalicoKinds.Contains(kind.Kind);
+        var reader = new SchemaReader(unknown =>
+        {
+            if (!calico)
+                errors.Add($"{unknown}: unknown field");
+            else if (strict && unknown.StartsWith("spec.", StringComparison.Ordinal))
+                errors.Add($"{unknown}: Calico field not supported by L3Net (remove it; L3Net would not act on it)");
+            else
+                warnings.Add($"{what}: Calico field {unknown} is not used by L3Net and was ignored");
+        }, errors.Add);
         var body = new YamlMappingNode(map.Children.Where(c => Field(c.Key) is not ("apiVersion" or "kind")));
         var json = reader.Read(body, kind.JsonTypeInfo, "");
         if (errors.Count > 0)

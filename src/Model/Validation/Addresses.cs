@@ -23,6 +23,23 @@ public static class Addresses
         return true;
     }
 
+    /// <summary>A network as <see cref="TryParseCidr"/> reads it, or a bare address meaning the host network
+    /// (<c>10.0.2.3</c> = <c>10.0.2.3/32</c>).</summary>
+    public static bool TryParseAddressOrCidr(string? text, out IPNetwork network, out string error)
+    {
+        if (text is not null && !text.Contains('/') && IPAddress.TryParse(text, out var host))
+        {
+            network = new IPNetwork(host, host.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+            error = "";
+            return true;
+        }
+        if (TryParseCidr(text, out network, out error))
+            return true;
+        if (text is not null && !text.Contains('/'))
+            error = $"'{text}' is not an IP address or CIDR";
+        return false;
+    }
+
     /// <summary>An interface address with its prefix length (<c>10.0.1.2/24</c>): host bits allowed.</summary>
     public static bool TryParseAddressWithPrefix(string? text, out IPAddress address, out int length, out string error)
     {

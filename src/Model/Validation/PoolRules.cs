@@ -23,6 +23,21 @@ internal static class PoolRules
         }
         ResourceValidator.Selector(spec.NodeSelector, "spec.nodeSelector", errors);
         foreach (var use in spec.AllowedUses.Where(u => u is not ("Workload" or "Tunnel")))
-            errors.Add($"spec.allowedUses: '{use}' is not one of Workload, Tunnel");
+            errors.Add(use == "LoadBalancer"
+                ? "spec.allowedUses: 'LoadBalancer' is not supported: L3Net does not assign load-balancer addresses"
+                : $"spec.allowedUses: '{use}' is not one of Workload, Tunnel");
+        if (spec.AssignmentMode is not (null or "Automatic" or "Manual"))
+            errors.Add($"spec.assignmentMode: '{spec.AssignmentMode}' is not one of Automatic, Manual");
+        NoOverlay(spec.IpIpMode, "spec.ipipMode", errors);
+        NoOverlay(spec.VxlanMode, "spec.vxlanMode", errors);
+    }
+
+    private static void NoOverlay(string? mode, string field, List<string> errors)
+    {
+        if (mode is null or "Never")
+            return;
+        errors.Add(mode is "Always" or "CrossSubnet"
+            ? $"{field}: '{mode}' is not supported: L3Net has no overlay and routes pod addresses natively over BGP; use Never"
+            : $"{field}: '{mode}' is not one of Never, Always, CrossSubnet (and L3Net supports only Never)");
     }
 }

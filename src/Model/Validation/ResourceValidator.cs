@@ -15,6 +15,8 @@ public static partial class ResourceValidator
         switch (resource)
         {
             case IPPool pool: PoolRules.Check(pool.Spec, errors); break;
+            case IPReservation reservation: IpamRules.Check(reservation.Spec, errors); break;
+            case IPAMConfiguration config: IpamRules.Check(config, errors); break;
             case BGPConfiguration config: BgpRules.Check(config, errors); break;
             case BGPPeer peer: BgpRules.Check(peer.Spec, errors); break;
             case NodeResource node: NodeRules.Check(node.Spec, errors); break;

@@ -235,7 +235,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
     {
         var wrongKind = await Run("get", "ippoolz");
         Assert.Equal((int)ExitCode.Usage, wrongKind.ExitCode);
-        Assert.Equal("error: unknown resource kind 'ippoolz' (known: ippools, bgpconfigurations, bgppeers, nodes, workloadendpoints, networkpolicies)\n", wrongKind.Err);
+        Assert.Equal("error: unknown resource kind 'ippoolz' (known: ippools, ipreservations, ipamconfigurations, bgpconfigurations, bgppeers, nodes, workloadendpoints, networkpolicies)\n", wrongKind.Err);
 
         var bad = Write("bad.yaml", """
             apiVersion: l3net.io/v1

@@ -94,6 +94,15 @@ public sealed class DeployCrdTests
         { "IPPool", """{"cidr":"300.0.0.0/8"}""", false },
         { "IPPool", """{"cidr":"10.0.0.0/16","blockSize":19}""", false },
         { "IPPool", """{"cidr":"10.0.0.0/16","allowedUses":["Other"]}""", false },
+        { "IPPool", """{"cidr":"10.0.0.0/16","ipipMode":"Never","vxlanMode":"Never","assignmentMode":"Manual"}""", true },
+        { "IPPool", """{"cidr":"10.0.0.0/16","ipipMode":"Always"}""", false },
+        { "IPPool", """{"cidr":"10.0.0.0/16","vxlanMode":"CrossSubnet"}""", false },
+        { "IPPool", """{"cidr":"10.0.0.0/16","assignmentMode":"Sometimes"}""", false },
+        { "IPReservation", """{"reservedCIDRs":["10.0.2.3","10.0.2.0/28","fd00::/123","fd00::5"]}""", true },
+        { "IPReservation", """{"reservedCIDRs":["10.0.2.300"]}""", false },
+        { "IPReservation", """{"reservedCIDRs":["10.0.2.0/33"]}""", false },
+        { "IPAMConfiguration", """{"strictAffinity":true,"maxBlocksPerHost":4}""", true },
+        { "IPAMConfiguration", """{"maxBlocksPerHost":-1}""", false },
         { "BGPPeer", """{"peerIP":"10.0.0.1","asNumber":"64512","ttlSecurity":1,"maxPrefixes":100,"sourceAddress":"None"}""", true },
         { "BGPPeer", """{"peerIP":"10.0.0.1:1790","asNumber":"1.10","maxRestartTime":"120s","password":{"secretKeyRef":{"name":"s","key":"k"}}}""", true },
         { "BGPPeer", """{"peerIP":"10.0.0.1","asNumber":"abc"}""", false },
@@ -129,7 +138,7 @@ public sealed class DeployCrdTests
     public void The_CRD_schema_and_the_model_validator_agree(string kind, string spec, bool valid)
     {
         var info = ResourceKinds.Resolve(kind);
-        var name = kind == "BGPConfiguration" ? "default" : "sample";
+        var name = kind is "BGPConfiguration" or "IPAMConfiguration" ? "default" : "sample";
         var ns = info.Namespaced ? ",\"namespace\":\"default\"" : "";
         var json = $$"""{"apiVersion":"l3net.io/v1","kind":"{{kind}}","metadata":{"name":"{{name}}"{{ns}}},"spec":SPEC}""".Replace("SPEC", spec);
         var resource = (Resource)JsonSerializer.Deserialize(json, info.JsonTypeInfo)!;

@@ -85,6 +85,8 @@ public sealed class DeployWiringTests
             Assert.True(Grants(role, KubeKeyMap.Group, KubeKeyMap.Records.Plural, verb), $"l3net-cni cannot {verb} IPAM records");
             Assert.True(Grants(role, KubeKeyMap.Group, "workloadendpoints", verb), $"l3net-cni cannot {verb} workload endpoints");
         }
+        foreach (var read in new[] { "ippools", "ipreservations", "ipamconfigurations" })
+            Assert.True(Grants(role, KubeKeyMap.Group, read, "list"), $"l3net-cni cannot list {read}: auto-assign reads them");
         Assert.True(Grants(role, "", "pods", "get"));
         Assert.False(Grants(role, "", "pods", "list"), "the plugin reads one pod, never the list");
         Assert.False(Grants(role, KubeKeyMap.Group, "ippools", "update"));

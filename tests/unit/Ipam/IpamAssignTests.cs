@@ -97,7 +97,8 @@ public sealed class IpamAssignTests
     [Fact]
     public async Task Strict_affinity_never_borrows()
     {
-        await using var bed = new IpamTestbed(strictAffinity: true);
+        await using var bed = new IpamTestbed();
+        await bed.ConfigureAsync(strictAffinity: true);
         await bed.AddPoolAsync("tiny", "10.2.0.0/29", blockSize: 30);
         await bed.AssignAsync("net.a1", "node-a", num4: 4);
         await bed.AssignAsync("net.b1", "node-b");

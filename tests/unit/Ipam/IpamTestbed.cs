@@ -19,12 +19,23 @@ internal sealed class IpamTestbed : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("l3net-ipam-").FullName;
 
-    public IpamTestbed(bool strictAffinity = false)
+    public IpamTestbed()
     {
         Store = SqliteDatastore.Open(Path.Combine(_dir, "l3net.db"));
         Resources = new ResourceStore(Store);
-        Ipam = new IpamService(Store, new IpamOptions { StrictAffinity = strictAffinity, Time = Time });
+        Ipam = new IpamService(Store, new IpamOptions { Time = Time });
     }
+
+    /// <summary>Writes the cluster's IPAMConfiguration, as <c>l3netctl ipam configure</c> does.</summary>
+    public Task ConfigureAsync(bool strictAffinity = false, int maxBlocksPerHost = 0)
+        => Resources.ApplyAsync(new IPAMConfiguration
+        {
+            Metadata = { Name = IPAMConfiguration.DefaultName },
+            Spec = { StrictAffinity = strictAffinity, MaxBlocksPerHost = maxBlocksPerHost },
+        }, Ct);
+
+    public Task ReserveAsync(string name, params string[] cidrs)
+        => Resources.ApplyAsync(new IPReservation { Metadata = { Name = name }, Spec = { ReservedCidrs = [.. cidrs] } }, Ct);
 
     public IDatastore Store { get; }
     public ResourceStore Resources { get; }
@@ -32,11 +43,12 @@ internal sealed class IpamTestbed : IAsyncDisposable
     public IpamService Ipam { get; }
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public Task AddPoolAsync(string name, string cidr, int? blockSize = null, string? nodeSelector = null, bool disabled = false)
+    public Task AddPoolAsync(string name, string cidr, int? blockSize = null, string? nodeSelector = null, bool disabled = false,
+        string? assignmentMode = null)
         => Resources.CreateAsync(new IPPool
         {
             Metadata = { Name = name },
-            Spec = { Cidr = cidr, BlockSize = blockSize, NodeSelector = nodeSelector, Disabled = disabled },
+            Spec = { Cidr = cidr, BlockSize = blockSize, NodeSelector = nodeSelector, Disabled = disabled, AssignmentMode = assignmentMode },
         }, Ct);
 
     public Task AddNodeAsync(string name, params (string Key, string Value)[] labels)

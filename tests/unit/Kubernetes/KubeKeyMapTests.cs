@@ -39,7 +39,7 @@ public sealed class KubeKeyMapTests
         Assert.Equal("ns1", KubeKeyMap.Collections("/l3net/workloadendpoints/ns1/").Single().Namespace);
         Assert.Null(KubeKeyMap.Collections("/l3net/workloadendpoints/ns").Single().Namespace);
         Assert.Equal(["datastorerecords"], KubeKeyMap.Collections("/l3net/ipam/").Select(c => c.Route.Resource.Plural));
-        Assert.Equal(["ippools", "datastorerecords"], KubeKeyMap.Collections("/l3net/ip").Select(c => c.Route.Resource.Plural));
+        Assert.Equal(["ippools", "ipreservations", "ipamconfigurations", "datastorerecords"], KubeKeyMap.Collections("/l3net/ip").Select(c => c.Route.Resource.Plural));
         Assert.Equal(KubeKeyMap.TypedRoutes.Count + 1, KubeKeyMap.Collections("/l3net/").Count);
         Assert.Empty(KubeKeyMap.Collections("/other/"));
     }

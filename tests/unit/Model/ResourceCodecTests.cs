@@ -33,7 +33,13 @@ public sealed class ResourceCodecTests
         { "apiVersion: l3net.io/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 4294967296}\n", "spec.asNumber: '4294967296' is not an AS number" },
         { "apiVersion: l3net.io/v1\nkind: IPPool\nmetadata: {name: p\nspec: {}\n", "malformed YAML: the text ends inside an unclosed" },
         { "apiVersion: l3net.io/v1\nkind: IPPool\n  metadata: x\n", "malformed YAML at line 3" },
-        { PoolDoc() + "\n  ipipMode: Always\n", "spec.ipipMode: unknown field" },
+        { PoolDoc() + "\n  ipip: {enabled: true}\n", "spec.ipip: unknown field" },
+        { PoolDoc() + "\n  ipipMode: Always\n", "spec.ipipMode: 'Always' is not supported: L3Net has no overlay and routes pod addresses natively over BGP; use Never" },
+        { PoolDoc() + "\n  vxlanMode: Sometimes\n", "spec.vxlanMode: 'Sometimes' is not one of Never, Always, CrossSubnet (and L3Net supports only Never)" },
+        { PoolDoc() + "\n  assignmentMode: Later\n", "spec.assignmentMode: 'Later' is not one of Automatic, Manual" },
+        { PoolDoc().Replace("l3net.io/v1", "projectcalico.org/v3") + "\n  ipip: {enabled: true}\n", "spec.ipip: Calico field not supported by L3Net (remove it; L3Net would not act on it)" },
+        { "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1}\nspec: {wireguard: {interfaceIPv4Address: 10.0.0.1}}\n", "spec.wireguard: Calico field not supported by L3Net" },
+        { "apiVersion: l3net.io/v1\nkind: IPReservation\nmetadata: {name: r}\nspec: {reservedCIDRs: ['10.0.0.0/33']}\n", "spec.reservedCIDRs[0]: '10.0.0.0/33' is not a valid CIDR: prefix length 33 is over 32" },
         { "apiVersion: l3net.io/v1\nkind: BGPPeer\nmetadata: {name: tor}\nspec: {peerIP: '10.0.0.300', asNumber: 65001}\n", "spec.peerIP: '10.0.0.300' is not an address" },
         { "apiVersion: l3net.io/v1\nkind: Node\nmetadata: {name: n1}\nspec: {bgp: {ipv4Address: 10.0.1.2}}\n", "spec.bgp.ipv4Address: '10.0.1.2' is not a valid CIDR" },
         { "apiVersion: l3net.io/v1\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: cali1, ports: [{name: http-, port: 80}]}\n", "spec.ports[0].name: 'http-' is not a port name" },
@@ -59,9 +65,10 @@ public sealed class ResourceCodecTests
             kind: IPPool
             metadata:
               name: default-ipv4-ippool
+              uid: 4c7a7d2e-0000-4000-8000-000000000001
             spec:
               cidr: 192.168.0.0/16
-              ipipMode: Always
+              ipipMode: Never
               natOutgoing: true
               disableBGPExport: true
             ---
@@ -90,7 +97,7 @@ public sealed class ResourceCodecTests
         Assert.Equal(("63400", false, "Info", "10.96.0.0/12"), (config.Spec.AsNumber, config.Spec.NodeToNodeMeshEnabled, config.Spec.LogSeverity, config.Spec.ServiceClusterIps![0].Cidr));
         var peer = Assert.IsType<BGPPeer>(parsed.Resources[2]);
         Assert.Equal("rr-password", peer.Spec.Password!.SecretKeyRef!.Key);
-        Assert.Equal("calico.yaml: document 1 (IPPool 'default-ipv4-ippool'): Calico field spec.ipipMode is not used by L3Net and was ignored",
+        Assert.Equal("calico.yaml: document 1 (IPPool 'default-ipv4-ippool'): Calico field metadata.uid is not used by L3Net and was ignored",
             Assert.Single(parsed.Warnings));
     }
 
