@@ -103,7 +103,7 @@ public sealed partial class RouteSocket
         }
     }
 
-    private static Route? ParseRoute(ushort type, ReadOnlySpan<byte> payload)
+    internal static Route? ParseRoute(ushort type, ReadOnlySpan<byte> payload)
     {
         if (type != Rt.NEWROUTE)
             return null;
