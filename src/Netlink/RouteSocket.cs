@@ -157,6 +157,8 @@ public sealed partial class RouteSocket : IDisposable
     /// <summary>An NLMSG_ERROR payload: errno (0 = ack), the capped request header, then extended-ack attributes.</summary>
     private static NetlinkException? ParseError(string operation, in NlMsgHdr header, ReadOnlySpan<byte> payload)
     {
+        if (payload.Length < 4)
+            throw AttributeReader.Malformed($"an error message of {payload.Length} bytes, without its errno");
         var errno = -MemoryMarshal.Read<int>(payload);
         if (errno == 0)
             return null;
