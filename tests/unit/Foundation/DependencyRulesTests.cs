@@ -15,11 +15,12 @@ public sealed class DependencyRulesTests
         ["Datastore"] = ["Model"],
         ["Ipam"] = ["Datastore"],
         ["Bgp"] = [],
+        ["Bfd"] = [],
         ["Netlink"] = [],
         ["Felix"] = ["Netlink", "Model"],
         ["Lab"] = ["Model", "Datastore"],
         ["Cni"] = ["Ipam", "Netlink"],
-        ["Node"] = ["Felix", "Bgp", "Ipam"],
+        ["Node"] = ["Felix", "Bgp", "Bfd", "Ipam"],
         ["Cli"] = ["Ipam", "Lab"],
     };
 
@@ -44,10 +45,12 @@ public sealed class DependencyRulesTests
         Assert.True(forbidden.Count == 0, $"src/{component} references {string.Join(", ", forbidden)}, which the layering forbids");
     }
 
-    [Fact]
-    public void The_BGP_speaker_knows_nothing_of_the_kernel()
+    [Theory]
+    [InlineData("Bgp")]
+    [InlineData("Bfd")]
+    public void The_protocol_engines_know_nothing_of_the_kernel(string component)
     {
-        var sources = Directory.GetFiles(Path.Combine(RepoRoot(), "src", "Bgp"), "*.cs", SearchOption.AllDirectories)
+        var sources = Directory.GetFiles(Path.Combine(RepoRoot(), "src", component), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains("/obj/") && !f.Contains("/bin/"));
         foreach (var file in sources)
         {
