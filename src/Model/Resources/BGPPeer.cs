@@ -35,6 +35,9 @@ public sealed class BGPPeerSpec
 
     /// <summary>Import filter: prefixes accepted from this peer (CIDRs; a route matches when inside one).</summary>
     public List<string>? Filters { get; set; }
+
+    /// <summary>BFD beside the BGP session (see <see cref="BgpBfdSpec"/>).</summary>
+    public BgpBfdSpec? Bfd { get; set; }
 }
 
 /// <summary>The TCP MD5 password: a reference to a Kubernetes secret, or (lab and tests) an inline value.

@@ -25,6 +25,7 @@ internal static partial class BgpRules
         Cidrs(spec.ServiceClusterIps, "spec.serviceClusterIPs", errors);
         Cidrs(spec.ServiceExternalIps, "spec.serviceExternalIPs", errors);
         Cidrs(spec.ServiceLoadBalancerIps, "spec.serviceLoadBalancerIPs", errors);
+        BfdRules.Check(spec.Bfd, "spec.bfd", errors);
     }
 
     public static void Check(BGPPeerSpec spec, List<string> errors)
@@ -54,6 +55,7 @@ internal static partial class BgpRules
             errors.Add($"spec.maxPrefixes: {max} must be positive");
         foreach (var (filter, i) in (spec.Filters ?? []).Select((f, i) => (f, i)))
             ResourceValidator.Cidr(filter, $"spec.filters[{i}]", errors);
+        BfdRules.Check(spec.Bfd, "spec.bfd", errors);
     }
 
     /// <summary>Go-style durations as Calico writes them: <c>120s</c>, <c>2m</c>, <c>1h30m</c>, <c>500ms</c>.</summary>
