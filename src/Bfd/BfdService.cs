@@ -64,6 +64,7 @@ public sealed class BfdService : IAsyncDisposable
     private readonly List<ControlPacket> _send = [];
     private readonly byte[] _buffer = new byte[ControlPacket.Length];
     private Task _loop = Task.CompletedTask;
+    private bool _started;
 
     public BfdService(BfdOptions? options = null)
     {
@@ -82,12 +83,25 @@ public sealed class BfdService : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens the receive sockets (port 3784) and starts the timers.</summary>
+    /// <summary>Opens the receive sockets (port 3784) and starts the timers; <see cref="SetPeers"/> does it on first
+    /// use. Throws <see cref="BfdStartException"/> when a socket cannot be opened (another BFD daemon holds the port).</summary>
     public void Start()
     {
-        foreach (var family in _options.Families)
-            _transport.Listen(family);
-        _loop = Task.Run(TimerLoopAsync);
+        lock (_lock)
+        {
+            if (_started)
+                return;
+            try
+            {
+                _transport.Listen(_options.Families);
+            }
+            catch (SocketException e)
+            {
+                throw new BfdStartException($"cannot receive on UDP {UdpTransport.ControlPort}: {e.Message}");
+            }
+            _started = true;
+            _loop = Task.Run(TimerLoopAsync);
+        }
     }
 
     /// <summary>Reconciles the sessions: new peers get a session (Down, slow timers), changed timers go to the running
@@ -96,6 +110,8 @@ public sealed class BfdService : IAsyncDisposable
     public void SetPeers(IEnumerable<BfdPeer> peers)
     {
         var wanted = peers.ToDictionary(p => p.Peer);
+        if (wanted.Count > 0)
+            Start();
         lock (_lock)
         {
             var now = NowUs();
@@ -291,3 +307,6 @@ public sealed class BfdService : IAsyncDisposable
         public long? RetireAtUs { get; set; }
     }
 }
+
+/// <summary>The service could not open its sockets; nothing was started.</summary>
+public sealed class BfdStartException(string message) : Exception(message);

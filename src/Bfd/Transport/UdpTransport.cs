@@ -29,26 +29,35 @@ internal sealed class UdpTransport : IDisposable
         _log = log;
     }
 
-    /// <summary>Starts receiving on <c>[any]:3784</c> of <paramref name="family"/>.</summary>
-    public void Listen(AddressFamily family)
+    /// <summary>Starts receiving on <c>[any]:3784</c> of each family, or on none when one socket cannot be bound (the
+    /// port is not shared: a second BFD daemon in the namespace is an error, not a silent split of its packets).</summary>
+    public void Listen(IEnumerable<AddressFamily> families)
     {
-        var socket = _factory(family);
+        var sockets = new List<Socket>();
         try
         {
-            if (family == AddressFamily.InterNetworkV6)
-                socket.DualMode = false; // IPv4 has its own socket
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            RecvMsg.EnableTtlReport(socket);
-            socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, ControlPort));
+            foreach (var family in families)
+            {
+                var socket = _factory(family);
+                sockets.Add(socket);
+                if (family == AddressFamily.InterNetworkV6)
+                    socket.DualMode = false; // IPv4 has its own socket
+                RecvMsg.EnableTtlReport(socket);
+                socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, ControlPort));
+            }
         }
         catch
         {
-            socket.Dispose();
+            foreach (var socket in sockets)
+                socket.Dispose();
             throw;
         }
-        var thread = new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = $"bfd-rx-{family}" };
-        _receivers.Add((socket, thread));
-        thread.Start();
+        foreach (var socket in sockets)
+        {
+            var thread = new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = $"bfd-rx-{socket.AddressFamily}" };
+            _receivers.Add((socket, thread));
+            thread.Start();
+        }
     }
 
     private void ReceiveLoop(Socket socket)

@@ -115,6 +115,7 @@ public static class PeerCalculator
                     RemoteAs = LocalAs(n, inputs.Config),
                     PeerType = Mesh,
                     RouteReflectorClient = IsReflector(self) && !IsReflector(n),
+                    Bfd = BfdRequests.From(inputs.Config?.Spec.Bfd),
                 };
             }
         }
@@ -143,6 +144,7 @@ public static class PeerCalculator
         MaxPrefixes = p.Spec.MaxPrefixes,
         KeepOriginalNextHop = p.Spec.KeepOriginalNextHop ?? false,
         RouteReflectorClient = client,
+        Bfd = BfdRequests.From(p.Spec.Bfd),
     };
 
     /// <summary>"10.0.0.1", "10.0.0.1:1790", "[fd00::1]:179", "fd00::1".</summary>

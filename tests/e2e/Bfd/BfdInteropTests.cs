@@ -121,7 +121,6 @@ public sealed class BfdInteropTests
             Families = [AddressFamily.InterNetwork],
             Log = m => TestContext.Current.SendDiagnosticMessage(m),
         });
-        bfd.Start();
         bfd.SetPeers([new BfdPeer(Tor, Node, Timers)]);
         return bfd;
     }

@@ -22,7 +22,6 @@ public sealed class BfdTtlTests
             SocketFactory = f => NetnsSockets.RunIn(fabric.Node.NetnsPath, () => new Socket(f, SocketType.Dgram, ProtocolType.Udp)),
             Families = [AddressFamily.InterNetwork],
         });
-        bfd.Start();
         bfd.SetPeers([new BfdPeer(tor, IPAddress.Parse(PeeringFabric.NodeV4(0)), BfdTimers.Default)]);
         var ours = bfd.Sessions.Single().LocalDiscriminator;
 
