@@ -24,6 +24,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
     /// the very same set (the RIB compares by reference) and prefixes that share communities share UPDATEs.</summary>
     private Dictionary<string, PathAttributes> _originatedSets = [];
     private readonly Dictionary<(IPAddress, int), Peer> _peers = [];
+    /// <summary>Neighbours <see cref="HoldDown"/> keeps down, and why (guarded by the <see cref="_peers"/> lock).</summary>
+    private readonly Dictionary<IPAddress, string> _heldDown = [];
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Task _accept = Task.CompletedTask;
@@ -148,6 +150,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
         List<Peer> stopped = [];
         lock (_peers)
         {
+            foreach (var address in _heldDown.Keys.Where(a => !wanted.Keys.Any(k => k.Address.Equals(a))).ToList())
+                _heldDown.Remove(address);
             foreach (var (key, peer) in _peers.ToList())
                 if (!wanted.TryGetValue(key, out var config) || !config.Equals(peer.Config))
                 {
@@ -160,6 +164,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
                     continue;
                 var peer = new Peer(config, _ctx);
                 _peers[key] = peer;
+                if (_heldDown.TryGetValue(config.Address, out var held))
+                    peer.HoldDown(held);
                 if (_listener is not null && config.Password is not null && !TrySetListenerKey(peer))
                     continue;
                 if (_listener is not null || _ctx.Options.ListenPort < 0)
@@ -173,6 +179,22 @@ public sealed class BgpSpeaker : IAsyncDisposable
             if (_listener is not null && peer.Config.Password is not null && !stillWanted)
                 SocketSetup.SetMd5(_listener, peer.Config.Address, null);
             _ = peer.StopAsync(stillWanted ? BgpSubcode.OtherConfigurationChange : BgpSubcode.PeerDeconfigured);
+        }
+    }
+
+    /// <summary>RFC 5882 4.3: BFD saw the path to <paramref name="address"/> fail. Its sessions end at once with a Cease
+    /// (subcode BFD Down, RFC 9384), their routes leave the RIB as for any closed session, and the neighbour neither
+    /// connects nor accepts until released with a null <paramref name="reason"/> (BFD Up again).</summary>
+    public void HoldDown(IPAddress address, string? reason)
+    {
+        lock (_peers)
+        {
+            if (reason is null && !_heldDown.Remove(address))
+                return;
+            if (reason is not null)
+                _heldDown[address] = reason;
+            foreach (var peer in _peers.Values.Where(p => p.Config.Address.Equals(address)))
+                peer.HoldDown(reason);
         }
     }
 

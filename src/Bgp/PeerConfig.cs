@@ -33,6 +33,10 @@ public sealed record PeerConfig
     public TimeSpan? GracefulRestartTime { get; init; }
     /// <summary>Wait for the peer to connect; never connect out.</summary>
     public bool Passive { get; init; }
+    /// <summary>BFD asked for this neighbour (RFC 5882): the node runs the session and calls
+    /// <see cref="BgpSpeaker.HoldDown"/>; the speaker only carries it. Not part of <see cref="Equals(PeerConfig?)"/>:
+    /// a BFD timer change must not restart the BGP session.</summary>
+    public BfdRequest? Bfd { get; init; }
 
     public bool Equals(PeerConfig? other) => other is not null && Address.Equals(other.Address) && Port == other.Port
         && RemoteAs == other.RemoteAs && Password == other.Password && TtlSecurity == other.TtlSecurity && Multihop == other.Multihop
@@ -42,3 +46,6 @@ public sealed record PeerConfig
 
     public override int GetHashCode() => HashCode.Combine(Address, Port, RemoteAs);
 }
+
+/// <summary>BFD timers for one neighbour, as configured (milliseconds; multiplier 1-255).</summary>
+public sealed record BfdRequest(int MinRxMs, int MinTxMs, int Multiplier);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
+using L3Net.Bfd;
+using L3Net.Bfd.Wire;
 using L3Net.Bgp;
 using L3Net.Datastore;
 using L3Net.Datastore.Kubernetes;
@@ -110,11 +112,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
                     LogSpeaker(log, m);
             },
         });
+        // Disposed before the speaker: its sessions send Admin Down, which peers do not count as a failure.
+        await using var bfd = new BfdService(new BfdOptions { Log = m => LogSpeaker(log, m) });
         health.Fill = r =>
         {
             r.AsNumber = localAs.ToString(System.Globalization.CultureInfo.InvariantCulture);
             r.RouterId = options.Ipv4Address.ToString();
-            r.Peers = [.. speaker.Peers.Select(ToStatus)];
+            var sessions = bfd.Sessions.ToDictionary(b => b.Peer);
+            r.Peers = [.. speaker.Peers.Select(p => ToStatus(p, sessions.GetValueOrDefault(p.Address)))];
             return r;
         };
         metrics.Peers.Source = () => speaker.Peers;
@@ -122,8 +127,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         LogStarted(log, options.Node, localAs, takeover.Adopted);
 
         // This loop follows the datastore and configures the speaker; the dataplane loop applies Felix; the watch (and
-        // under Kubernetes the informers) wake this one.
-        Configure(snapshot, speaker);
+        // under Kubernetes the informers) wake this one; BFD state changes go to the speaker from a loop of their own.
+        Configure(snapshot, speaker, bfd);
+        loops.Add(FollowBfdAsync(bfd, speaker, ct));
         var dataplane = new DataplaneLoop(options, felix, takeover, health, metrics, log);
         loops.Add(dataplane.RunAsync(speaker, snapshot, ct));
         loops.Add(WatchAsync(datastore, snapshot.Revision, ct));
@@ -136,15 +142,15 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             {
             }
             snapshot = await ReadAsync();
-            Configure(snapshot, speaker);
+            Configure(snapshot, speaker, bfd);
             if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)
                 LogWarning(log, $"BGPConfiguration listenPort is now {port}; this node keeps listening on {listenPort} until l3net-node restarts");
             dataplane.Publish(snapshot);
         }
     }
 
-    /// <summary>The speaker's half of a snapshot: originated prefixes and peers.</summary>
-    private void Configure(ClusterSnapshot snapshot, BgpSpeaker speaker)
+    /// <summary>The speaker's half of a snapshot: originated prefixes, peers, and their BFD sessions.</summary>
+    private void Configure(ClusterSnapshot snapshot, BgpSpeaker speaker, BfdService bfd)
     {
         var self = snapshot.Nodes.FirstOrDefault(n => n.Metadata.Name == options.Node);
         if (self is null)
@@ -161,12 +167,42 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
         var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts };
-        speaker.SetPeers(PeerCalculator.Calculate(inputs, m => LogWarning(log, m), _passwords));
+        var peers = PeerCalculator.Calculate(inputs, m => LogWarning(log, m), _passwords);
+        speaker.SetPeers(peers);
+        try
+        {
+            bfd.SetPeers(BfdRequests.Sessions(peers, options.Ipv4Address, options.Ipv6Address));
+        }
+        catch (BfdStartException e)
+        {
+            // BGP runs on without BFD (a session that never came Up never holds BGP down); the log says why.
+            LogBfdFailed(log, e.Message);
+        }
+        // A peer whose BFD was turned off while it was down is no longer held: nothing would ever release it.
+        foreach (var peer in peers.Where(p => p.Bfd is null))
+            speaker.HoldDown(peer.Address, null);
         speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
         metrics.PrefixesAdvertised.Set(originated.Count);
         metrics.IpamReads.Inc(2);
         metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
         metrics.Cni.Update(options.Node, snapshot.Endpoints, snapshot.Blocks);
+    }
+
+    /// <summary>RFC 5882 4.3: a BFD failure takes the BGP session down at once (its routes are withdrawn as for any
+    /// closed session) and keeps it down until BFD is Up again. The peer's Admin Down is not a failure (RFC 5882 3.2):
+    /// the BGP session stays.</summary>
+    private async Task FollowBfdAsync(BfdService bfd, BgpSpeaker speaker, CancellationToken ct)
+    {
+        await foreach (var change in bfd.Changes.ReadAllAsync(ct))
+        {
+            if (change.IsFailure)
+            {
+                LogBfdDown(log, change.Peer, change.Diagnostic);
+                speaker.HoldDown(change.Peer, $"BFD Down ({change.Diagnostic})");
+            }
+            else if (change.To == BfdState.Up)
+                speaker.HoldDown(change.Peer, null);
+        }
     }
 
     private async Task WatchAsync(IDatastore datastore, long revision, CancellationToken ct)
@@ -238,7 +274,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
     }
 
-    private static Model.Status.BgpPeerStatus ToStatus(PeerState p) => new()
+    private static Model.Status.BgpPeerStatus ToStatus(PeerState p, BfdSessionStatus? bfd) => new()
     {
         PeerAddress = p.Address.ToString(),
         PeerType = p.PeerType,
@@ -248,6 +284,18 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         PrefixesReceived = p.PrefixesReceived,
         PrefixesAccepted = p.PrefixesAccepted,
         PrefixesAdvertised = p.PrefixesAdvertised,
+        Bfd = bfd is null ? null : new Model.Status.BfdPeerStatus
+        {
+            State = bfd.State.ToString(),
+            RemoteState = bfd.RemoteState.ToString(),
+            Diagnostic = bfd.Diagnostic.ToString(),
+            Since = bfd.Since,
+            MinRxMs = (int)bfd.Configured.MinRx.TotalMilliseconds,
+            MinTxMs = (int)bfd.Configured.MinTx.TotalMilliseconds,
+            Multiplier = bfd.Configured.Multiplier,
+            TransmitIntervalMs = bfd.TransmitInterval.TotalMilliseconds,
+            DetectionTimeMs = bfd.DetectionTime.TotalMilliseconds,
+        },
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "bgp: {Message}")]
@@ -258,6 +306,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
 
     [LoggerMessage(Level = LogLevel.Information, Message = "advertising [{Added}], withdrawing [{Removed}]")]
     private static partial void LogOriginated(ILogger logger, string added, string removed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "BFD to {Peer} went Down ({Diagnostic}): taking its BGP session down")]
+    private static partial void LogBfdDown(ILogger logger, IPAddress peer, BfdDiagnostic diagnostic);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "BFD cannot run: {Error}")]
+    private static partial void LogBfdFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private static partial void LogWarning(ILogger logger, string message);

@@ -25,6 +25,7 @@ internal sealed partial class Peer
     private string? _info;
     private bool _idleHold;
     private volatile string? _disabled;
+    private volatile string? _heldDown;
 
     public Peer(PeerConfig config, SpeakerContext ctx)
     {
@@ -51,6 +52,19 @@ internal sealed partial class Peer
         _ctx.Log($"peer {Config.Address}: disabled: {reason}");
         Counters.Failed(reason);
         SetState(BgpState.Idle, reason);
+    }
+
+    /// <summary>Ends the sessions with a Cease "BFD Down" and keeps the neighbour down until called with null.</summary>
+    public void HoldDown(string? reason)
+    {
+        _heldDown = reason;
+        if (reason is null)
+            return;
+        Session[] sessions;
+        lock (this)
+            sessions = [.. _sessions];
+        foreach (var s in sessions)
+            s.Abort(new BgpProtocolException(BgpError.Cease, BgpSubcode.BfdDown, reason));
     }
 
     public PeerState Snapshot()
@@ -95,7 +109,7 @@ internal sealed partial class Peer
         {
             try
             {
-                if (LiveSessions() == 0 && !Config.Passive && !_idleHold)
+                if (LiveSessions() == 0 && !Config.Passive && !_idleHold && _heldDown is null)
                 {
                     SetState(BgpState.Connect);
                     var socket = await ConnectAsync(ct);
@@ -103,7 +117,9 @@ internal sealed partial class Peer
                 }
                 while (LiveSessions() > 0)
                     await Task.Delay(200, ct);
-                if (_state != BgpState.Idle)
+                if (_heldDown is { } held)
+                    SetState(BgpState.Idle, held);
+                else if (_state != BgpState.Idle)
                     SetState(BgpState.Active);
                 await Task.Delay(RetryDelay(), ct);
                 _idleHold = false;
@@ -166,7 +182,7 @@ internal sealed partial class Peer
     /// <summary>A connection from this neighbour arrived at the listener.</summary>
     public void Offer(Socket socket)
     {
-        if (_stop.IsCancellationRequested || _disabled is not null)
+        if (_stop.IsCancellationRequested || _disabled is not null || _heldDown is not null)
         {
             socket.Dispose();
             return;

@@ -49,6 +49,9 @@ public sealed class BGPConfigurationSpec
 
     [JsonPropertyName("serviceLoadBalancerIPs")]
     public List<CidrEntry>? ServiceLoadBalancerIps { get; set; }
+
+    /// <summary>BFD beside every node-to-node mesh session (see <see cref="BgpBfdSpec"/>).</summary>
+    public BgpBfdSpec? Bfd { get; set; }
 }
 
 /// <summary>A named BGP community, <c>value</c> as <c>AA:NN</c> (standard) or <c>AA:NN:NN</c> (large).</summary>

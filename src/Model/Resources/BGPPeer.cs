@@ -44,6 +44,9 @@ public sealed class BGPPeerSpec
     /// <summary>In Calico, names of BGPFilter resources. BGPFilter is not supported yet, so validation refuses any;
     /// the field exists so that a Calico manifest using it is refused by name rather than misread.</summary>
     public List<string>? Filters { get; set; }
+
+    /// <summary>BFD beside the BGP session (see <see cref="BgpBfdSpec"/>).</summary>
+    public BgpBfdSpec? Bfd { get; set; }
 }
 
 /// <summary>The TCP MD5 password: a reference to a Kubernetes secret, or (lab and tests) an inline value.

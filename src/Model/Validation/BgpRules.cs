@@ -34,6 +34,7 @@ internal static class BgpRules
         Cidrs(spec.ServiceClusterIps, "spec.serviceClusterIPs", errors);
         Cidrs(spec.ServiceExternalIps, "spec.serviceExternalIPs", errors);
         Cidrs(spec.ServiceLoadBalancerIps, "spec.serviceLoadBalancerIPs", errors);
+        BfdRules.Check(spec.Bfd, "spec.bfd", errors);
     }
 
     public static void Check(BGPPeerSpec spec, List<string> errors)
@@ -69,6 +70,7 @@ internal static class BgpRules
             errors.Add($"spec.maxPrefixes: {max} must be positive");
         if (spec.Filters is { Count: > 0 })
             errors.Add("spec.filters: names BGPFilter resources, which L3Net does not support yet; remove the field");
+        BfdRules.Check(spec.Bfd, "spec.bfd", errors);
     }
 
     /// <summary>The capability's restart time is 12 bits (RFC 4724 3).</summary>

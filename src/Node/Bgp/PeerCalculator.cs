@@ -133,6 +133,7 @@ public static class PeerCalculator
                     RemoteAs = LocalAs(n, inputs.Config),
                     PeerType = Mesh,
                     RouteReflectorClient = IsReflector(self) && !IsReflector(n),
+                    Bfd = BfdRequests.From(inputs.Config?.Spec.Bfd),
                 };
             }
         }
@@ -166,6 +167,7 @@ public static class PeerCalculator
         HoldTime = GoDuration.Of(p.Spec.HoldTime),
         KeepaliveTime = GoDuration.Of(p.Spec.KeepaliveTime),
         GracefulRestartTime = GoDuration.Of(p.Spec.MaxRestartTime),
+        Bfd = BfdRequests.From(p.Spec.Bfd),
     };
 
     private static IEnumerable<IPAddress> SessionAddressesOf(NodeResource n) => new[] { Address(n), Address6(n) }.OfType<IPAddress>();

@@ -18,11 +18,12 @@ public sealed partial class DependencyRulesTests
         ["Datastore"] = ["Model"],
         ["Ipam"] = ["Datastore", "Model"],
         ["Bgp"] = [],
+        ["Bfd"] = [],
         ["Netlink"] = [],
         ["Felix"] = ["Netlink", "Model"],
         ["Lab"] = ["Model", "Datastore"],
         ["Cni"] = ["Ipam", "Netlink", "Datastore", "Model"],
-        ["Node"] = ["Felix", "Bgp", "Ipam", "Netlink", "Datastore", "Model"],
+        ["Node"] = ["Felix", "Bgp", "Bfd", "Ipam", "Netlink", "Datastore", "Model"],
         ["Cli"] = ["Ipam", "Lab", "Datastore", "Model"],
     };
 
@@ -65,10 +66,12 @@ public sealed partial class DependencyRulesTests
         Assert.Contains("/src/", group.Parent!.Attribute("Condition")?.Value ?? "");
     }
 
-    [Fact]
-    public void The_BGP_speaker_knows_nothing_of_the_kernel()
+    [Theory]
+    [InlineData("Bgp")]
+    [InlineData("Bfd")]
+    public void The_protocol_engines_know_nothing_of_the_kernel(string component)
     {
-        foreach (var file in Sources("Bgp"))
+        foreach (var file in Sources(component))
         {
             var text = File.ReadAllText(file);
             Assert.DoesNotContain("L3Net.Netlink", text);
