@@ -111,7 +111,7 @@ public sealed class EtcdDatastore(EtcdOptions options) : IDatastore
     }
 
     /// <summary>The next message of a watch stream, or null once the stream is broken or closed (the endpoint is then
-    /// left for the next one if it is unreachable).</summary>
+    /// left for the next one if it could not connect or went away).</summary>
     private async Task<WatchResponse?> ReadAsync(AsyncDuplexStreamingCall<WatchRequest, WatchResponse> stream, EtcdEndpoint endpoint,
         CancellationToken ct)
     {
@@ -125,7 +125,7 @@ public sealed class EtcdDatastore(EtcdOptions options) : IDatastore
         }
         catch (RpcException e)
         {
-            if (e.StatusCode == StatusCode.Unavailable)
+            if (EtcdFailure.NotConnected(e) || e.StatusCode == StatusCode.Unavailable)
                 _endpoints.MoveOn(endpoint);
             return null;
         }
