@@ -10,9 +10,9 @@ BIN=$ROOT/artifacts/bin
 
 # Debian packages the lab and the tests use (real peers, datastore, runtime, dataplane tools).
 # gcc + libc6-dev: the NativeAOT link of the CNI plugin (the ILCompiler drives clang, else gcc, with binutils' ld and
-# objcopy; zlib comes inside the runtime pack).
+# objcopy; zlib comes inside the runtime pack). afl++: the coverage-guided fuzzer tests/fuzz/run.sh drives.
 PACKAGES=(bird2 frr gobgpd etcd-server etcd-client iptables ipset iproute2 iputils-ping iperf3 tcpdump
-          containernetworking-plugins podman runc busybox-static procps psmisc python3 gcc libc6-dev)
+          containernetworking-plugins podman runc busybox-static procps psmisc python3 gcc libc6-dev afl++)
 
 deps() {
   local missing=()
