@@ -12,9 +12,10 @@ BIN=$ROOT/artifacts/bin
 # gcc + libc6-dev: the NativeAOT link of the CNI plugin (the ILCompiler drives clang, else gcc, with binutils' ld and
 # objcopy; zlib comes inside the runtime pack). prometheus: its promtool validates the node's /metrics page in the e2e
 # tests (the server itself never starts: policy-rc.d below).
+# afl++: the coverage-guided fuzzer tests/fuzz/run.sh drives.
 PACKAGES=(bird2 frr gobgpd etcd-server etcd-client openssl iptables ipset iproute2 iputils-ping iperf3 tcpdump
           containernetworking-plugins podman runc busybox-static procps psmisc python3 gcc libc6-dev
-          prometheus)
+          prometheus afl++)
 
 deps() {
   local missing=()

@@ -44,7 +44,7 @@ STATS=$WORK/out/default/fuzzer_stats
 stat() { sed -n "s/^$1 *: *//p" "$STATS"; }
 RUN_TIME=$(($(stat last_update) - $(stat start_time)))
 echo "target $TARGET: $(stat execs_done) executions in ${RUN_TIME}s, $((($(stat execs_done)) / (RUN_TIME > 0 ? RUN_TIME : 1))) exec/s" \
-     "(AFL's last: $(stat execs_per_sec)), coverage $(stat bitmap_cvg) of the map, corpus $(stat corpus_count) inputs" \
+     "(AFL's last: $(stat execs_per_sec)), coverage $(stat edges_found) edges ($(stat bitmap_cvg) of the map), corpus $(stat corpus_count) inputs" \
      "($(stat corpus_found) found), crashes $(stat saved_crashes), hangs $(stat saved_hangs)"
 for kind in crashes hangs; do
   for f in "$WORK/out/default/$kind"/id:*; do [ -e "$f" ] && echo "  $kind: $f"; done

@@ -2,7 +2,8 @@
 """A raw BGP peer that records what a real speaker sends it: connects to HOST:179 from SOURCE, sends an OPEN with
 the capabilities asked for, answers keepalives, and writes every message it receives (after the peer's OPEN) as one
 seed file OUT/PREFIX-NN.bin: the fuzz target's option byte (bit 0 four-octet AS, bit 1 iBGP) followed by the
-message. Stops at End-of-RIB for every family asked, or after --seconds."""
+message, and OUT/PREFIX-session.bin: the whole session as the speaker reads it (option bit 2 set: the target cuts
+it into two reads, the framer's path for a message split across reads). Stops at End-of-RIB for every family asked, or after --seconds."""
 import argparse, os, socket, struct, time
 
 p = argparse.ArgumentParser()
@@ -32,7 +33,7 @@ open_body = struct.pack("!BHHIB", 4, my_as, 90, 0x0A0000FE, len(params)) + param
 sock = socket.create_connection((a.host, 179), timeout=5, source_address=(a.source, 0))
 sock.sendall(message(1, open_body))
 options = (1 if a.four_octet else 0) | (2 if a.ibgp else 0)
-buffer, count, pending = b"", 0, {1, 2} if a.ipv6 else {1}
+buffer, count, pending, session = b"", 0, {1, 2} if a.ipv6 else {1}, b""
 deadline = time.time() + a.seconds
 os.makedirs(a.out, exist_ok=True)
 while pending and time.time() < deadline:
@@ -63,7 +64,10 @@ while pending and time.time() < deadline:
             elif withdrawn == 0 and attributes == 6 and body[4:7] == b"\x80\x0f\x03":
                 pending.discard(struct.unpack("!H", body[7:9])[0])
         if kind != 4:
+            session += msg
             with open(os.path.join(a.out, f"{a.prefix}-{count:02d}.bin"), "wb") as f:
                 f.write(bytes([options]) + msg)
             count += 1
+with open(os.path.join(a.out, f"{a.prefix}-session.bin"), "wb") as f:
+    f.write(bytes([options | 4]) + session)
 print(f"{a.prefix}: {count} messages recorded, End-of-RIB missing for {sorted(pending) or 'none'}")
