@@ -12,10 +12,10 @@ internal sealed record EtcdEndpoint(int Index, string Address, KV.KVClient Kv, W
 
 /// <summary>
 /// The configured endpoints as one gRPC channel (HTTP/2) each over a shared connection pool, and the endpoint in use.
-/// A call goes to the endpoint in use; when it cannot even connect there (nothing was sent) it moves to the next
-/// endpoint and tries again, until every endpoint has failed. A call that may have reached etcd is never sent again:
-/// a compare-and-swap applied once and retried would report its own write as a conflict. The caller sees
-/// <see cref="DatastoreUnavailableException"/> and re-reads. (This is why the channels are our own and not
+/// A call goes to the endpoint in use; when it fails there it moves to the next endpoint and tries again, until
+/// every endpoint has failed. A write is sent again only when it cannot have reached etcd (no connection): a
+/// compare-and-swap applied once and retried would report its own write as a conflict. The caller of a write that
+/// may have left sees <see cref="DatastoreUnavailableException"/> and re-reads. (This is why the channels are our own and not
 /// dotnet-etcd's <c>EtcdClient</c>, whose channel retries every method, writes included, on Unavailable.)
 /// </summary>
 internal sealed class EtcdEndpoints : IDisposable
@@ -41,7 +41,7 @@ internal sealed class EtcdEndpoints : IDisposable
             // A member back after a restart is tried again within a second (gRPC's default backs off to 2 minutes).
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(200),
             MaxReconnectBackoff = TimeSpan.FromSeconds(1),
-            // etcd's own client accepts answers of any size: a list of every block in a large cluster is more than 4 MB.
+            // As etcd's own client: no limit on an answer, since a list under /l3net/ in a large cluster can pass gRPC's 4 MB.
             MaxReceiveMessageSize = null,
         })).ToArray();
         _endpoints = _channels.Select((channel, i) => new EtcdEndpoint(i, options.Endpoints[i], new KV.KVClient(channel), new Watch.WatchClient(channel))).ToArray();
