@@ -218,7 +218,7 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
         // RFC 4271 4.2: the smaller hold time of the two OPENs; KEEPALIVEs at the configured interval, but at least
         // three per hold time, as BIRD and FRR do.
         _holdSeconds = Math.Min(OurHoldSeconds, open.HoldTime);
-        var keepalive = config.KeepaliveTime is { } k ? (int)k.TotalSeconds : int.MaxValue;
+        var keepalive = config.KeepaliveTime is { } k ? Math.Max(1, (int)k.TotalSeconds) : int.MaxValue;
         _keepaliveSeconds = Math.Min(keepalive, _holdSeconds / 3);
         _decoder = new UpdateDecoder(new DecodeContext(FourOctetAs, config.RemoteAs == ctx.LocalAs));
         if (!peer.ResolveCollision(this))

@@ -28,6 +28,31 @@ public sealed class OpenNegotiationTests
     }
 
     [Fact]
+    public async Task A_peer_s_own_hold_time_keepalive_and_restart_time_go_into_its_session()
+    {
+        using var fabric = new PeeringFabric();
+        using var raw = new RawPeer(fabric.Tor, PeeringFabric.TorV4);
+        // The speaker's own defaults (hold 9 s in the fixture, so KEEPALIVE every 3 s; restart time 120 s) are overridden.
+        await using var speaker = await SpeakerFixture.StartAsync(fabric.Node, 65002, "10.0.0.2",
+            [Raw with { HoldTime = TimeSpan.FromSeconds(6), KeepaliveTime = TimeSpan.FromSeconds(1), GracefulRestartTime = TimeSpan.FromSeconds(30) }]);
+
+        var ours = await raw.HandshakeAsync(65001, "10.0.0.1");
+        Assert.Equal((6, 30), (ours.HoldTime, ours.GracefulRestart?.RestartTime ?? 0));
+        await speaker.WaitEstablishedAsync();
+        // After the first KEEPALIVE, three more a second apart take about 3 s; at the default third of the hold time
+        // (2 s) they would take 6 s. Each one is answered, so our hold timer never runs out meanwhile.
+        System.Diagnostics.Stopwatch? clock = null;
+        for (var seen = 0; seen < 4;)
+            if (raw.Receive().Type == MessageType.Keepalive)
+            {
+                raw.Send(MessageFrame.Keepalive());
+                clock ??= System.Diagnostics.Stopwatch.StartNew();
+                seen++;
+            }
+        Assert.InRange(clock!.Elapsed.TotalSeconds, 2.5, 5);
+    }
+
+    [Fact]
     public async Task A_peer_without_our_family_is_refused_with_2_7_naming_the_capability()
     {
         using var fabric = new PeeringFabric();

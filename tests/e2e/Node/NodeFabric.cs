@@ -100,13 +100,14 @@ public sealed class NodeFabric : IAsyncDisposable
     }
 
     /// <summary>BIRD on the ToR (AS 65000) with one eBGP session per node, and for a dual-stack node a second one over
-    /// IPv6 (<c>node{i}_v6</c>, as Calico's BIRD runs a session per family); learned routes go to the ToR's kernel.</summary>
-    public async Task StartTorAsync(IEnumerable<(int Index, uint As)> nodes)
+    /// IPv6 (<c>node{i}_v6</c>, as Calico's BIRD runs a session per family); learned routes go to the ToR's kernel.
+    /// <paramref name="nodePort"/> is the port the nodes listen on (BGPConfiguration listenPort).</summary>
+    public async Task StartTorAsync(IEnumerable<(int Index, uint As)> nodes, int nodePort = 179)
     {
-        static string Session(string name, string local, string neighbor, uint asn, string family) => $$"""
+        string Session(string name, string local, string neighbor, uint asn, string family) => $$"""
             protocol bgp {{name}} {
               local {{local}} as 65000;
-              neighbor {{neighbor}} as {{asn}};
+              neighbor {{neighbor}} port {{nodePort}} as {{asn}};
               {{family}} { import all; export all; next hop self; };
             }
 
