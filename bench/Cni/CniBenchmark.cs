@@ -168,8 +168,15 @@ internal sealed class Invoker(string node)
         }
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
-        await p.StandardInput.WriteAsync(s.Conf);
-        p.StandardInput.Close();
+        try
+        {
+            await p.StandardInput.WriteAsync(s.Conf);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // Gone before reading its config: the exit code and stderr below say why.
+        }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
