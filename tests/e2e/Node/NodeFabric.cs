@@ -101,17 +101,25 @@ public sealed class NodeFabric : IAsyncDisposable
 
     /// <summary>BIRD on the ToR (AS 65000) with one eBGP session per node, and for a dual-stack node a second one over
     /// IPv6 (<c>node{i}_v6</c>, as Calico's BIRD runs a session per family); learned routes go to the ToR's kernel.
-    /// <paramref name="nodePort"/> is the port the nodes listen on (BGPConfiguration listenPort).</summary>
-    public async Task StartTorAsync(IEnumerable<(int Index, uint As)> nodes, int nodePort = 179)
+    /// <paramref name="nodePort"/> is the port the nodes listen on (BGPConfiguration listenPort). With <paramref name="bfd"/>
+    /// every session runs BFD (100 ms x 3); <paramref name="extra"/> is more configuration.</summary>
+    public async Task StartTorAsync(IEnumerable<(int Index, uint As)> nodes, int nodePort = 179, bool bfd = false, string extra = "")
     {
+        var bfdOn = bfd ? "bfd on;" : "";
         string Session(string name, string local, string neighbor, uint asn, string family) => $$"""
             protocol bgp {{name}} {
               local {{local}} as 65000;
               neighbor {{neighbor}} port {{nodePort}} as {{asn}};
+              {{bfdOn}}
               {{family}} { import all; export all; next hop self; };
             }
 
             """;
+        if (bfd)
+            extra += """
+                protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
+
+                """;
         var sessions = string.Concat(nodes.Select(n =>
             Session($"node{n.Index}", TorAddress(n.Index), NodeAddress(n.Index).Split('/')[0], n.As, "ipv4")
             + (_dualStack.Contains(n.Index) ? Session($"node{n.Index}_v6", TorAddress6(n.Index), NodeAddress6(n.Index), n.As, "ipv6") : "")));
@@ -120,6 +128,7 @@ public sealed class NodeFabric : IAsyncDisposable
             protocol device { }
             protocol kernel kernel4 { ipv4 { import none; export all; }; }
             protocol kernel kernel6 { ipv6 { import none; export all; }; }
+            {{extra}}
             {{sessions}}
             """);
     }
