@@ -50,6 +50,7 @@ public sealed class AddressAutodetectionE2eTests : IDisposable
     [InlineData("skip-interface=ens4", "10.60.1.2/24")]
     [InlineData("can-reach=8.8.8.8", "10.60.1.2/24")] // default route: no packet leaves, the kernel only picks a source
     [InlineData("can-reach=192.168.60.77", "192.168.60.2/24")]
+    [InlineData("can-reach=10.60.1.2", "10.60.1.2/24")] // the DaemonSet's default: can-reach=$(HOST_IP), the node's own address
     [InlineData("cidr=10.60.0.0/16", "10.60.1.2/24")]
     public void Each_method_finds_the_address_the_kernel_has(string method, string expected)
         => Assert.Equal(expected, Detect(method));
