@@ -10,9 +10,12 @@ BIN=$ROOT/artifacts/bin
 
 # Debian packages the lab and the tests use (real peers, datastore, runtime, dataplane tools).
 # gcc + libc6-dev: the NativeAOT link of the CNI plugin (the ILCompiler drives clang, else gcc, with binutils' ld and
-# objcopy; zlib comes inside the runtime pack).
-PACKAGES=(bird2 frr gobgpd etcd-server etcd-client iptables ipset iproute2 iputils-ping iperf3 tcpdump
-          containernetworking-plugins podman runc busybox-static procps psmisc python3 gcc libc6-dev)
+# objcopy; zlib comes inside the runtime pack). prometheus: its promtool validates the node's /metrics page in the e2e
+# tests (the server itself never starts: policy-rc.d below).
+# afl++: the coverage-guided fuzzer tests/fuzz/run.sh drives.
+PACKAGES=(bird2 frr gobgpd etcd-server etcd-client openssl iptables ipset iproute2 iputils-ping iperf3 tcpdump
+          containernetworking-plugins podman runc busybox-static procps psmisc python3 gcc libc6-dev
+          prometheus afl++)
 
 deps() {
   local missing=()
@@ -50,7 +53,7 @@ run_tests() {
   rm -rf "$results"
   dotnet build L3Net.sln -c Release -v quiet --nologo
   for project in tests/*/*.csproj; do
-    grep -q 'Include="xunit.v3"' "$project" || continue  # test helpers and worker programs, not test projects
+    grep -q 'Include="xunit.v3.mtp-off"' "$project" || continue  # test helpers and worker programs, not test projects
     local name
     name=$(basename "$project" .csproj)
     echo "==> $name"

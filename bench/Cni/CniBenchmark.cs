@@ -8,7 +8,11 @@ namespace L3Net.Bench.Cni;
 /// Whole-system CNI latency, side by side in one run: `l3net` against the reference `ptp` + `host-local`, an empty
 /// ReadyToRun program as the floor (issue 5) and an empty NativeAOT program for information. Every invocation is exec'd in a node namespace through nsenter (the same
 /// overhead for all three), interleaved per pod so that machine load hits all subjects alike.
-/// Run as root: `dotnet run -c Release --project bench -- cni [--pods 200] [--concurrent 50] [--plugin PATH] [--floor PATH]`.
+/// <c>--datastore kubernetes</c> runs the plugin on the Kubernetes datastore against the FAKE API server of the unit
+/// tests (listening in the node namespace; every pod exists there and the plugin reads it, as under a kubelet);
+/// <c>--baseline-plugin PATH</c> adds a second l3net binary (say, the one main builds) to the same interleaving.
+/// Run as root: `dotnet run -c Release --project bench -- cni [--pods 200] [--concurrent 50] [--plugin PATH] [--floor PATH]
+/// [--datastore sqlite|kubernetes] [--baseline-plugin PATH]`.
 /// </summary>
 public static class CniBenchmark
 {
@@ -21,6 +25,13 @@ public static class CniBenchmark
         var root = RepoRoot();
         var plugin = Option(args, "--plugin", Path.Combine(root, "artifacts", "bin", "l3net"));
         var floor = Option(args, "--floor", "");
+        var baseline = Option(args, "--baseline-plugin", "");
+        var kubernetes = Option(args, "--datastore", "sqlite") switch
+        {
+            "sqlite" => false,
+            "kubernetes" => true,
+            var other => throw new ArgumentException($"--datastore {other}: expected sqlite or kubernetes"),
+        };
         using var lab = new BenchNamespaces($"l3b{Environment.ProcessId}");
         var work = Directory.CreateTempSubdirectory("l3net-cnibench-").FullName;
         try
@@ -34,22 +45,25 @@ public static class CniBenchmark
             BenchNamespaces.Ip("-n", node, "link", "set", "uplink0", "up");
             BenchNamespaces.Ip("-n", node, "link", "set", "uplink1", "up");
             BenchNamespaces.Ip("-n", node, "route", "add", "default", "dev", "uplink0");
-            var datastore = $"sqlite://{work}/l3net.db";
-            await using (var store = DatastoreFactory.Open(datastore))
-                await new ResourceStore(store).ApplyAsync(new IPPool { Metadata = { Name = "bench" }, Spec = { Cidr = "10.210.0.0/16", BlockSize = 26 } });
+            var pool = new IPPool { Metadata = { Name = "bench" }, Spec = { Cidr = "10.210.0.0/16", BlockSize = 26 } };
+            await using var api = kubernetes ? await BenchKubernetes.StartAsync(node, work, pool) : null;
+            var datastore = api?.Datastore ?? $"sqlite://{work}/l3net.db";
+            if (api is null)
+            {
+                await using var store = DatastoreFactory.Open(datastore);
+                await new ResourceStore(store).ApplyAsync(pool);
+            }
             var l3netConf = $$$"""{"cniVersion":"1.0.0","name":"bench-l3net","type":"l3net","datastore":"{{{datastore}}}","nodename":"bench","log_file":"{{{work}}}/l3net.log","ipam":{"type":"l3net-ipam"}}""";
             var ptpConf = $$$"""{"cniVersion":"1.0.0","name":"bench-ptp","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.211.0.0/16"}]],"dataDir":"{{{work}}}/host-local"}}""";
-            var subjects = new[]
-            {
-                new Subject("l3net", plugin, l3netConf),
-                new Subject("ptp + host-local", Path.Combine(RefDir, "ptp"), ptpConf),
-                new Subject("empty R2R program (floor)", floor, "{}"),
-                new Subject("empty NativeAOT program", emptyAot, "{}"),
-            };
+            var plugins = new List<Subject> { new("l3net", "l", plugin, l3netConf, api) };
+            if (baseline.Length > 0)
+                plugins.Add(new Subject("l3net (baseline)", "b", baseline, l3netConf, api));
+            plugins.Add(new Subject("ptp + host-local", "p", Path.Combine(RefDir, "ptp"), ptpConf));
+            var subjects = plugins.Concat([new Subject("empty R2R program (floor)", "f", floor, "{}"), new Subject("empty NativeAOT program", "a", emptyAot, "{}")]).ToArray();
             var runner = new Invoker(node);
 
             // Each plugin gets its own pod namespaces: both name the pod's interface eth0.
-            var podNs = subjects.Take(2).ToDictionary(s => s, s => Enumerable.Range(0, pods).Select(i => lab.Add($"{s.Name[0]}{i}")).ToList());
+            var podNs = plugins.ToDictionary(s => s, s => Enumerable.Range(0, pods).Select(i => lab.Add($"{s.Tag}{i}")).ToList());
             foreach (var (s, n) in subjects.Select((s, n) => (s, n)))
             {
                 // The first exec of each binary pays the disk cache; each subject warms up in a namespace of its own.
@@ -58,22 +72,22 @@ public static class CniBenchmark
                 await runner.RunAsync(s, "DEL", "warm", warm);
             }
             for (var i = 0; i < pods; i++)
-                foreach (var s in subjects.Take(2))
-                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Name[0]}{i}", podNs[s][i]));
+                foreach (var s in plugins)
+                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Tag}{i}", podNs[s][i]));
             for (var i = 0; i < pods; i++)
             {
-                foreach (var s in subjects.Take(2))
-                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Name[0]}{i}", podNs[s][i]));
-                foreach (var empty in subjects.Skip(2))
+                foreach (var s in plugins)
+                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Tag}{i}", podNs[s][i]));
+                foreach (var empty in subjects.Skip(plugins.Count))
                     empty.Add.Add(await runner.RunAsync(empty, "ADD", "x", podNs[subjects[0]][i]));
             }
 
             var wall = new Dictionary<string, (double Add, double Del)>();
-            foreach (var s in subjects.Take(2))
+            foreach (var s in plugins)
             {
-                var ns = Enumerable.Range(0, concurrent).Select(i => lab.Add($"{s.Name[0]}c{i}")).ToList();
-                var add = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "ADD", $"c{i}", p))));
-                var del = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "DEL", $"c{i}", p))));
+                var ns = Enumerable.Range(0, concurrent).Select(i => lab.Add($"{s.Tag}c{i}")).ToList();
+                var add = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "ADD", $"c{s.Tag}{i}", p))));
+                var del = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "DEL", $"c{s.Tag}{i}", p))));
                 wall[s.Name] = (add, del);
             }
             Report(subjects, wall, pods, concurrent);
@@ -125,7 +139,9 @@ public static class CniBenchmark
     }
 }
 
-internal sealed record Subject(string Name, string Binary, string Conf)
+/// <summary>One binary measured; <see cref="Tag"/> keeps its container IDs and namespaces apart from the others'.
+/// With <see cref="Kubernetes"/>, every invocation names a pod (CNI_ARGS), which exists in the fake API server.</summary>
+internal sealed record Subject(string Name, string Tag, string Binary, string Conf, BenchKubernetes? Kubernetes = null)
 {
     public List<double> Add { get; } = [];
     public List<double> Del { get; } = [];
@@ -145,6 +161,11 @@ internal sealed class Invoker(string node)
         psi.Environment["CNI_NETNS"] = $"/var/run/netns/{podNs}";
         psi.Environment["CNI_IFNAME"] = "eth0";
         psi.Environment["CNI_PATH"] = "/usr/lib/cni";
+        if (s.Kubernetes is { } api)
+        {
+            api.AddPod(containerId);
+            psi.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE={BenchKubernetes.Namespace};K8S_POD_NAME={containerId}";
+        }
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         await p.StandardInput.WriteAsync(s.Conf);

@@ -18,9 +18,14 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private static readonly PathAttributes Originated = new() { Origin = Origin.Igp };
     private readonly SpeakerContext _ctx;
     private readonly RibSource _local;
-    /// <summary>What <see cref="SetOriginated"/> last put in the RIB (guarded by the RIB lock).</summary>
-    private readonly HashSet<Prefix> _originated = [];
+    /// <summary>What <see cref="SetOriginated"/> last put in the RIB, with the attributes it went with (RIB lock).</summary>
+    private readonly Dictionary<Prefix, PathAttributes> _originated = [];
+    /// <summary>One attribute set per distinct community list, kept across calls so that an unchanged prefix keeps
+    /// the very same set (the RIB compares by reference) and prefixes that share communities share UPDATEs.</summary>
+    private Dictionary<string, PathAttributes> _originatedSets = [];
     private readonly Dictionary<(IPAddress, int), Peer> _peers = [];
+    /// <summary>Neighbours <see cref="HoldDown"/> keeps down, and why (guarded by the <see cref="_peers"/> lock).</summary>
+    private readonly Dictionary<IPAddress, string> _heldDown = [];
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Task _accept = Task.CompletedTask;
@@ -145,6 +150,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
         List<Peer> stopped = [];
         lock (_peers)
         {
+            foreach (var address in _heldDown.Keys.Where(a => !wanted.Keys.Any(k => k.Address.Equals(a))).ToList())
+                _heldDown.Remove(address);
             foreach (var (key, peer) in _peers.ToList())
                 if (!wanted.TryGetValue(key, out var config) || !config.Equals(peer.Config))
                 {
@@ -157,6 +164,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
                     continue;
                 var peer = new Peer(config, _ctx);
                 _peers[key] = peer;
+                if (_heldDown.TryGetValue(config.Address, out var held))
+                    peer.HoldDown(held);
                 if (_listener is not null && config.Password is not null && !TrySetListenerKey(peer))
                     continue;
                 if (_listener is not null || _ctx.Options.ListenPort < 0)
@@ -170,6 +179,22 @@ public sealed class BgpSpeaker : IAsyncDisposable
             if (_listener is not null && peer.Config.Password is not null && !stillWanted)
                 SocketSetup.SetMd5(_listener, peer.Config.Address, null);
             _ = peer.StopAsync(stillWanted ? BgpSubcode.OtherConfigurationChange : BgpSubcode.PeerDeconfigured);
+        }
+    }
+
+    /// <summary>RFC 5882 4.3: BFD saw the path to <paramref name="address"/> fail. Its sessions end at once with a Cease
+    /// (subcode BFD Down, RFC 9384), their routes leave the RIB as for any closed session, and the neighbour neither
+    /// connects nor accepts until released with a null <paramref name="reason"/> (BFD Up again).</summary>
+    public void HoldDown(IPAddress address, string? reason)
+    {
+        lock (_peers)
+        {
+            if (reason is null && !_heldDown.Remove(address))
+                return;
+            if (reason is not null)
+                _heldDown[address] = reason;
+            foreach (var peer in _peers.Values.Where(p => p.Config.Address.Equals(address)))
+                peer.HoldDown(reason);
         }
     }
 
@@ -189,23 +214,54 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
     }
 
-    /// <summary>The prefixes this node owns and announces (blocks, borrowed /32s). Replaces the previous set.</summary>
-    public void SetOriginated(IEnumerable<IPNetwork> prefixes)
+    /// <summary>The prefixes this node owns and announces (blocks, borrowed /32s), each with the communities of every
+    /// <paramref name="communities"/> entry whose cidr contains it. Replaces the previous set.</summary>
+    public void SetOriginated(IEnumerable<IPNetwork> prefixes, IReadOnlyList<PrefixCommunities>? communities = null)
     {
-        var wanted = prefixes.Select(Prefix.FromNetwork).ToHashSet();
+        var sets = new Dictionary<string, PathAttributes>();
+        var wanted = new Dictionary<Prefix, PathAttributes>();
+        foreach (var prefix in prefixes.Select(Prefix.FromNetwork))
+            wanted[prefix] = AttributesFor(prefix, communities ?? [], sets);
         lock (_ctx.Rib.Lock)
         {
-            foreach (var prefix in _originated.Where(p => !wanted.Contains(p)).ToList())
+            foreach (var prefix in _originated.Keys.Where(p => !wanted.ContainsKey(p)).ToList())
             {
                 _ctx.Rib.Withdraw(_local, prefix);
                 _originated.Remove(prefix);
             }
-            foreach (var prefix in wanted.Where(_originated.Add))
-                _ctx.Rib.Announce(_local, prefix, Originated);
+            foreach (var (prefix, attributes) in wanted)
+                if (!_originated.TryGetValue(prefix, out var had) || !ReferenceEquals(had, attributes))
+                {
+                    _originated[prefix] = attributes;
+                    _ctx.Rib.Announce(_local, prefix, attributes);
+                }
             _ctx.Rib.Commit();
         }
+        _originatedSets = sets;
         _originatedKnown = true;
         CheckRestartDone();
+    }
+
+    private PathAttributes AttributesFor(Prefix prefix, IReadOnlyList<PrefixCommunities> communities, Dictionary<string, PathAttributes> sets)
+    {
+        List<uint> standard = [];
+        List<LargeCommunity> large = [];
+        foreach (var entry in communities)
+            if (Prefix.FromNetwork(entry.Cidr).Contains(prefix))
+            {
+                standard.AddRange(entry.Standard.Except(standard));
+                large.AddRange(entry.Large.Except(large));
+            }
+        if (standard.Count == 0 && large.Count == 0)
+            return Originated;
+        var key = string.Join(',', standard) + "|" + string.Join(',', large);
+        if (!sets.TryGetValue(key, out var set))
+            sets[key] = set = _originatedSets.TryGetValue(key, out var kept) ? kept : Originated with
+            {
+                Communities = new ValueArray<uint>([.. standard]),
+                LargeCommunities = new ValueArray<LargeCommunity>([.. large]),
+            };
+        return set;
     }
 
     /// <summary>RFC 4724 4.1: a restarting speaker sends its routes once it knows what it owns and every peer has sent

@@ -24,21 +24,28 @@ public sealed record PeerConfig
     public int? MaxPrefixes { get; init; }
     /// <summary>Send routes to this peer with their original next hop instead of ours.</summary>
     public bool KeepOriginalNextHop { get; init; }
-    /// <summary>Prefixes accepted from this peer (a route is accepted when one of these contains it); null accepts all.</summary>
-    public IReadOnlyList<IPNetwork>? ImportFilter { get; init; }
-    /// <summary>Own prefixes announced to this peer (same matching); null announces all originated prefixes.</summary>
-    public IReadOnlyList<IPNetwork>? ExportFilter { get; init; }
+    /// <summary>The hold time our OPEN offers this peer (0: none, else at least 3 s); null uses <see cref="SpeakerOptions.HoldTime"/>.</summary>
+    public TimeSpan? HoldTime { get; init; }
+    /// <summary>Time between our KEEPALIVEs; null (or more than a third of the negotiated hold time) sends one every third of it.</summary>
+    public TimeSpan? KeepaliveTime { get; init; }
+    /// <summary>The restart time of the graceful restart capability we send this peer; null uses
+    /// <see cref="SpeakerOptions.GracefulRestartTime"/>. No effect when the speaker has graceful restart off.</summary>
+    public TimeSpan? GracefulRestartTime { get; init; }
     /// <summary>Wait for the peer to connect; never connect out.</summary>
     public bool Passive { get; init; }
+    /// <summary>BFD asked for this neighbour (RFC 5882): the node runs the session and calls
+    /// <see cref="BgpSpeaker.HoldDown"/>; the speaker only carries it. Not part of <see cref="Equals(PeerConfig?)"/>:
+    /// a BFD timer change must not restart the BGP session.</summary>
+    public BfdRequest? Bfd { get; init; }
 
     public bool Equals(PeerConfig? other) => other is not null && Address.Equals(other.Address) && Port == other.Port
         && RemoteAs == other.RemoteAs && Password == other.Password && TtlSecurity == other.TtlSecurity && Multihop == other.Multihop
         && Equals(SourceAddress, other.SourceAddress) && RouteReflectorClient == other.RouteReflectorClient && PeerType == other.PeerType
         && MaxPrefixes == other.MaxPrefixes && KeepOriginalNextHop == other.KeepOriginalNextHop && Passive == other.Passive
-        && SameList(ImportFilter, other.ImportFilter) && SameList(ExportFilter, other.ExportFilter);
+        && HoldTime == other.HoldTime && KeepaliveTime == other.KeepaliveTime && GracefulRestartTime == other.GracefulRestartTime;
 
     public override int GetHashCode() => HashCode.Combine(Address, Port, RemoteAs);
-
-    private static bool SameList(IReadOnlyList<IPNetwork>? a, IReadOnlyList<IPNetwork>? b)
-        => a is null ? b is null : b is not null && a.SequenceEqual(b);
 }
+
+/// <summary>BFD timers for one neighbour, as configured (milliseconds; multiplier 1-255).</summary>
+public sealed record BfdRequest(int MinRxMs, int MinTxMs, int Multiplier);

@@ -22,7 +22,15 @@ public sealed record PeerState(
     string? Info,
     int PrefixesReceived,
     int PrefixesAccepted,
-    int PrefixesAdvertised);
+    int PrefixesAdvertised)
+{
+    /// <summary>What the neighbour did across its sessions since it was configured.</summary>
+    public PeerCounterValues Counters { get; init; }
+}
+
+/// <summary>A neighbour's UPDATEs in and out, flaps (Established sessions that went down), and why it last went down
+/// or failed to connect (null until that happens).</summary>
+public readonly record struct PeerCounterValues(long UpdatesReceived, long UpdatesSent, long Flaps, string? LastError);
 
 /// <summary>A Loc-RIB change for a learned prefix: its current next hops, or none when it was withdrawn (or only our
 /// own origination remains). A 32-byte value carrying the RIB's own key: the stream of a full table allocates nothing

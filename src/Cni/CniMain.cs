@@ -32,10 +32,7 @@ public static class CniMain
             }
             CniVersions.Require(conf.CniVersion);
             version = conf.CniVersion!;
-            if (string.IsNullOrWhiteSpace(conf.Name))
-                throw new CniException(CniCodes.InvalidConfig, "network configuration has no name");
-            if (conf.Mtu is < 68 or > 65535)
-                throw new CniException(CniCodes.InvalidConfig, $"mtu {conf.Mtu} is out of range (68-65535)");
+            NetConfReader.Validate(conf);
             log = new Log(conf.LogFile);
             var ipamOnly = Path.GetFileName(invokedAs) == IpamType || conf.Type == IpamType;
             await using var plugin = new Plugin(conf, env, ipamOnly, log);
@@ -59,24 +56,12 @@ public static class CniMain
         using var buffer = new MemoryStream();
         stdin.CopyTo(buffer);
         StartupTrace.Mark("stdin read");
-        if (buffer.Length == 0)
-        {
-            if (allowEmpty)
-                return new NetConf();
-            throw new CniException(CniCodes.DecodeFailure, "no network configuration on stdin");
-        }
-        try
-        {
-            return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), CniJson.Default.NetConf)
-                   ?? throw new CniException(CniCodes.DecodeFailure, "network configuration is null");
-        }
-        catch (JsonException e)
-        {
-            throw new CniException(CniCodes.DecodeFailure, $"cannot decode the network configuration: {e.Message}", null, e);
-        }
+        return NetConfReader.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), allowEmpty);
     }
 
-    /// <summary>Every failure becomes a spec error; the unavailable datastore is the one a runtime should retry.</summary>
+    /// <summary>Every failure becomes a spec error; the unavailable datastore is the one a runtime should retry. Only
+    /// the configuration's own checks (<see cref="NetConfReader"/>, the datastore string) answer "invalid network config"
+    /// (7): an argument error anywhere else is the plugin's, not the config's.</summary>
     public static CniException ToCniError(Exception e) => e switch
     {
         CniException c => c,
@@ -84,7 +69,6 @@ public static class CniMain
             new CniException(CniCodes.TryAgainLater, $"datastore unavailable, try again later: {e.Message}"),
         IpamException => new CniException(CniCodes.IpamFailure, e.Message),
         NetlinkException => new CniException(CniCodes.DataplaneFailure, e.Message),
-        ArgumentException or FormatException => new CniException(CniCodes.InvalidConfig, e.Message),
         OperationCanceledException => new CniException(CniCodes.TryAgainLater, "timed out, try again later"),
         _ => new CniException(999, $"internal error: {e.Message}", e.GetType().Name),
     };

@@ -4,6 +4,7 @@ using L3Net.Datastore.Kubernetes;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
 using L3Net.Netlink;
+using Microsoft.Win32.SafeHandles;
 
 namespace L3Net.Cni;
 
@@ -23,7 +24,20 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
 
     private string DatastoreString { get; } = DatastoreConfig.Resolve(conf.Datastore);
 
-    private IDatastore Datastore => _datastore ??= DatastoreFactory.Open(DatastoreString);
+    private IDatastore Datastore => _datastore ??= OpenDatastore();
+
+    /// <summary>The datastore string is configuration: a malformed one is the config's error (code 7), named as such.</summary>
+    private IDatastore OpenDatastore()
+    {
+        try
+        {
+            return DatastoreFactory.Open(DatastoreString);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CniException(CniCodes.InvalidConfig, $"datastore: {e.Message}", null, e);
+        }
+    }
 
     public ValueTask DisposeAsync() => _datastore?.DisposeAsync() ?? ValueTask.CompletedTask;
 
@@ -49,17 +63,19 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         var pod = await PodInfoAsync(ct);
         var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node, pod);
         StartupTrace.Mark("datastore opened");
-        var addresses = await addressing.AssignAsync(ct);
+        var assignment = await addressing.AssignAsync(ct);
+        var addresses = assignment.Addresses;
         StartupTrace.Mark("addresses assigned");
-        log.Write($"ADD {env.ContainerId}: assigned {string.Join(", ", addresses)}");
+        log.Write($"ADD {env.ContainerId}: {(assignment.Reused ? "already holds" : "assigned")} {string.Join(", ", addresses)}");
         if (IpamOnly)
             return Results.ForIpam(conf, addresses);
         var hostName = HostInterfaceName.For(env.WorkloadId);
-        PodInterfaces? interfaces = null;
         using var host = new RouteSocket();
+        SafeFileHandle? podNs = null;
         try
         {
-            interfaces = PodDataplane.Setup(host, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
+            podNs = PodDataplane.OpenNamespace(env.Netns!);
+            var interfaces = PodDataplane.Setup(host, podNs, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
             StartupTrace.Mark("veth set up");
             var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
             await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod), ct);
@@ -68,12 +84,18 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         }
         catch (Exception e)
         {
-            // Roll back in reverse: veth (with its routes), then the addresses. Nothing of this ADD may remain.
+            // Roll back in reverse: veth (with its routes), then what this ADD assigned. Nothing of this ADD may remain,
+            // and the runtime hears why the ADD failed, not why a rollback step did.
             log.Write($"ADD {env.ContainerId} failed, rolling back: {e.Message}");
-            if (interfaces is not null)
-                host.DeleteLink(hostName);
-            await addressing.ReleaseAsync(CancellationToken.None);
+            var rollback = new Rollback(log, $"ADD {env.ContainerId}");
+            if (podNs is not null) // Setup has replaced any earlier host end: what is there now is this ADD's
+                rollback.Step("remove veth " + hostName, () => host.DeleteLink(hostName));
+            await rollback.StepAsync("release " + string.Join(", ", addresses), () => addressing.RollBackAsync(assignment, CancellationToken.None));
             throw;
+        }
+        finally
+        {
+            podNs?.Dispose();
         }
     }
 

@@ -7,7 +7,9 @@ namespace L3Net.Cni;
 
 /// <summary>Turns the config's ipam section (and runtimeConfig static ips) into IPAM calls for one attachment. With the
 /// Kubernetes datastore the pod's annotations win, as in Calico: <c>l3net.io/ipAddrs</c> for static addresses,
-/// <c>l3net.io/ipv4pools</c> / <c>ipv6pools</c> (the pod's, else its namespace's) for the pools.</summary>
+/// <c>l3net.io/ipv4pools</c> / <c>ipv6pools</c> (the pod's, else its namespace's) for the pools.
+/// A repeated ADD of the same attachment (a runtime retrying) gets the addresses the first one assigned, as Calico's
+/// IPAM plugin answers from the handle, instead of a second set.</summary>
 public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment env, string node, PodInfo? pod = null)
 {
     /// <summary>The IPAM handle: "{network}.{containerId}" (CONTRACTS.md), what GC and the leak check match on.</summary>
@@ -15,10 +17,33 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
 
     public static string HandleOf(string network, string containerId) => $"{network}.{containerId}";
 
-    /// <summary>Assigns the attachment's addresses; all or nothing.</summary>
-    public async Task<IReadOnlyList<IPAddress>> AssignAsync(CancellationToken ct)
+    /// <summary>The allocation attribute naming the interface the addresses are for (CNI_IFNAME).</summary>
+    public const string InterfaceAttribute = "interface";
+
+    /// <summary>The attachment's addresses: those the handle already holds for this interface (reused), else newly
+    /// assigned, all or nothing. Refused when the handle holds addresses for another interface of the container.</summary>
+    public async Task<PodAssignment> AssignAsync(CancellationToken ct)
     {
-        var attributes = new Dictionary<string, string> { ["node"] = node };
+        var held = await ipam.AddressesOfHandleAsync(Handle, ct);
+        if (held.Count > 0)
+            return new PodAssignment(Reuse(held), Reused: true);
+        return new PodAssignment(await AssignNewAsync(ct), Reused: false);
+    }
+
+    private List<IPAddress> Reuse(IReadOnlyList<AllocationInfo> held)
+    {
+        // Addresses assigned before the interface was recorded count as this interface's: one per container was the rule.
+        var other = held.FirstOrDefault(a => a.Attributes.TryGetValue(InterfaceAttribute, out var i) && i != env.IfName);
+        if (other is not null)
+            throw new CniException(CniCodes.IpamFailure,
+                $"container {env.ContainerId} already holds {other.Address} for interface {other.Attributes[InterfaceAttribute]} in network {conf.Name}; "
+                + $"a second interface ({env.IfName}) in the same network is not supported");
+        return [.. held.Select(a => a.Address)];
+    }
+
+    private async Task<IReadOnlyList<IPAddress>> AssignNewAsync(CancellationToken ct)
+    {
+        var attributes = new Dictionary<string, string> { ["node"] = node, [InterfaceAttribute] = env.IfName };
         if (env.PodNamespace is { } ns) attributes["namespace"] = ns;
         if (env.PodName is { } podName) attributes["pod"] = podName;
         var statics = pod?.IpAddrs?.Select(a => a.ToString()).ToList() ?? conf.RuntimeConfig?.Ips;
@@ -54,7 +79,7 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
         }
         catch
         {
-            await ipam.ReleaseByHandleAsync(Handle, CancellationToken.None);
+            await ipam.ReleaseAsync(Handle, result, CancellationToken.None);
             throw;
         }
     }
@@ -69,6 +94,16 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
         return released;
     }
 
+    /// <summary>Undoes <paramref name="assignment"/> after a failed ADD: frees what this ADD assigned, nothing an
+    /// earlier ADD of the handle did (reused addresses stay with the pod that has them).</summary>
+    public async Task RollBackAsync(PodAssignment assignment, CancellationToken ct)
+    {
+        if (assignment.Reused)
+            return;
+        await ipam.ReleaseAsync(Handle, assignment.Addresses, ct);
+        await ipam.ReleaseEmptyBlocksAsync(node, ct);
+    }
+
     /// <summary>Calico writes these flags as strings ("true"); a JSON boolean is accepted too.</summary>
     private static bool Flag(JsonElement value, string name, bool fallback) => value.ValueKind switch
     {
@@ -79,3 +114,6 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
         _ => throw new CniException(CniCodes.InvalidConfig, $"ipam.{name}: '{value}' is not true or false"),
     };
 }
+
+/// <summary>An attachment's addresses; <see cref="Reused"/> when an earlier ADD of the same attachment assigned them.</summary>
+public sealed record PodAssignment(IReadOnlyList<IPAddress> Addresses, bool Reused);

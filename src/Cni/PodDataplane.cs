@@ -26,41 +26,33 @@ public static class PodDataplane
     private static readonly IPNetwork DefaultV4 = IPNetwork.Parse("0.0.0.0/0");
     private static readonly IPNetwork DefaultV6 = IPNetwork.Parse("::/0");
 
-    /// <summary>Builds the pod's network; on any failure removes the veth again before rethrowing.</summary>
-    public static PodInterfaces Setup(RouteSocket host, string netnsPath, string ifName, string hostName,
+    /// <summary>Builds the pod's network. On a failure the veth may be left: the caller's rollback removes it (deleting
+    /// it here could fail too and hide the error that matters).</summary>
+    public static PodInterfaces Setup(RouteSocket host, SafeFileHandle podNs, string netnsPath, string ifName, string hostName,
         IReadOnlyList<IPAddress> addresses, int mtu)
     {
-        using var podNs = OpenNamespace(netnsPath);
         // An earlier sandbox of the same pod may have left its host end behind; the name is ours now.
         host.DeleteLink(hostName);
         host.CreateVeth(hostName, ifName, podNs, mtu, HostMac);
-        try
+        var hostLink = host.GetLink(hostName) ?? throw new NetlinkException($"veth {hostName} vanished after creation", NetlinkException.ENODEV);
+        ConfigureHostEnd(hostName, addresses);
+        host.SetLinkUp(hostLink.Index);
+        var hasV6 = addresses.Any(a => a.AddressFamily == AddressFamily.InterNetworkV6);
+        using var pod = NetNamespace.Run(podNs, netnsPath, () =>
         {
-            var hostLink = host.GetLink(hostName) ?? throw new NetlinkException($"veth {hostName} vanished after creation", NetlinkException.ENODEV);
-            ConfigureHostEnd(hostName, addresses);
-            host.SetLinkUp(hostLink.Index);
-            var hasV6 = addresses.Any(a => a.AddressFamily == AddressFamily.InterNetworkV6);
-            using var pod = NetNamespace.Run(podNs, netnsPath, () =>
-            {
-                if (hasV6)
-                    Sysctl.Write("net/ipv6/conf/all/disable_ipv6", "0");
-                return new RouteSocket();
-            });
-            var podLink = pod.GetLink(ifName) ?? throw new NetlinkException($"{ifName} missing in {netnsPath}", NetlinkException.ENODEV);
-            pod.SetLinkUp(podLink.Index);
-            foreach (var address in addresses)
-                pod.AddAddress(podLink.Index, address, HostPrefix(address), noDad: true);
-            foreach (var route in PodRoutes(podLink.Index, hasV6, addresses.Any(a => a.AddressFamily == AddressFamily.InterNetwork)))
-                pod.AddRoute(route);
-            foreach (var address in addresses)
-                host.ReplaceRoute(HostRoute(address, hostLink.Index));
-            return new PodInterfaces(hostName, Format(hostLink.Mac), Format(podLink.Mac), mtu);
-        }
-        catch
-        {
-            host.DeleteLink(hostName);
-            throw;
-        }
+            if (hasV6)
+                Sysctl.Write("net/ipv6/conf/all/disable_ipv6", "0");
+            return new RouteSocket();
+        });
+        var podLink = pod.GetLink(ifName) ?? throw new NetlinkException($"{ifName} missing in {netnsPath}", NetlinkException.ENODEV);
+        pod.SetLinkUp(podLink.Index);
+        foreach (var address in addresses)
+            pod.AddAddress(podLink.Index, address, HostPrefix(address), noDad: true);
+        foreach (var route in PodRoutes(podLink.Index, hasV6, addresses.Any(a => a.AddressFamily == AddressFamily.InterNetwork)))
+            pod.AddRoute(route);
+        foreach (var address in addresses)
+            host.ReplaceRoute(HostRoute(address, hostLink.Index));
+        return new PodInterfaces(hostName, Format(hostLink.Mac), Format(podLink.Mac), mtu);
     }
 
     /// <summary>Proxy ARP with no delay makes the host end answer for 169.254.1.1; forwarding lets it route.</summary>
@@ -119,7 +111,7 @@ public static class PodDataplane
             pod.DeleteLink(ifName);
     }
 
-    internal static SafeFileHandle OpenNamespace(string netnsPath)
+    public static SafeFileHandle OpenNamespace(string netnsPath)
     {
         try
         {

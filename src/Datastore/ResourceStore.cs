@@ -131,6 +131,11 @@ public sealed class ResourceStore(IDatastore store)
         if (kind.Namespaced)
             resource.Metadata.Namespace ??= "default";
         ResourceValidator.EnsureValid(resource);
+        // As in Calico, a peer password from a Secret exists only where Secrets do; elsewhere the node could never
+        // read it and the session would never start.
+        if (resource is BGPPeer { Spec.Password.SecretKeyRef: not null } && store is not Kubernetes.KubernetesDatastore)
+            throw new ResourceValidationException($"BGPPeer '{resource.Metadata.Name}'",
+                ["spec.password.secretKeyRef: Secrets exist only on the Kubernetes datastore; give spec.password.value on this one"]);
         if (resource is IPPool pool)
         {
             var others = await ListAsync<IPPool>(ct: ct);

@@ -68,8 +68,7 @@ public sealed class IpamService
     {
         try
         {
-            foreach (var a in assigned)
-                await _releaser.ReleaseAddressAsync(a.Address, h => h.Handle == handle, CancellationToken.None);
+            await ReleaseAsync(handle, assigned.Select(a => a.Address), CancellationToken.None);
         }
         catch (Exception e) when (e is DatastoreException or IpamContentionException)
         {
@@ -105,6 +104,29 @@ public sealed class IpamService
     public Task<int> ReleaseByHandleAsync(string handle, CancellationToken ct = default)
         => _releaser.ReleaseHandleAsync(handle, ct);
 
+    /// <summary>Frees those of <paramref name="addresses"/> that <paramref name="handle"/> holds, and nothing else of
+    /// the handle: the undo of one assignment, which must leave what an earlier one of the same handle assigned.</summary>
+    public async Task ReleaseAsync(string handle, IEnumerable<IPAddress> addresses, CancellationToken ct = default)
+    {
+        foreach (var address in addresses)
+            await _releaser.ReleaseAddressAsync(address, h => h.Handle == handle, ct);
+    }
+
+    /// <summary>The addresses <paramref name="handle"/> holds (Calico's IPsByHandle): a read of the handle record and
+    /// of each block it names; empty when it holds none.</summary>
+    public async Task<IReadOnlyList<AllocationInfo>> AddressesOfHandleAsync(string handle, CancellationToken ct = default)
+    {
+        if (await _records.GetAsync<HandleRecord>(IpamKeys.Handle(handle), ct) is not { } record)
+            return [];
+        var held = new List<AllocationInfo>();
+        foreach (var cidr in record.Value.Blocks.Keys)
+        {
+            if (await _records.GetAsync<BlockRecord>(IpamKeys.Block(IPNetwork.Parse(cidr)), ct) is { Value: var block })
+                held.AddRange(block.Allocated().Where(a => a.Holder.Handle == handle).Select(a => Info(block, a.Ordinal, a.Holder)));
+        }
+        return held;
+    }
+
     /// <summary>Frees one address; false when it was not assigned.</summary>
     public Task<bool> ReleaseAddressAsync(IPAddress address, CancellationToken ct = default)
         => _releaser.ReleaseAddressAsync(address, _ => true, ct);
@@ -128,9 +150,11 @@ public sealed class IpamService
     {
         var blocks = await _records.ListAsync<BlockRecord>(IpamKeys.BlockPrefix, ct);
         return [.. blocks.Select(b => b.Value).Select(b => new BlockInfo(b.Network(), b.Affinity, b.Allocations.Count,
-            [.. b.Allocated().Select(a => new AllocationInfo(b.Address(a.Ordinal), a.Holder.Handle, a.Holder.Node,
-                a.Holder.Assigned, a.Holder.Attrs ?? []))]))];
+            [.. b.Allocated().Select(a => Info(b, a.Ordinal, a.Holder))]))];
     }
+
+    private static AllocationInfo Info(BlockRecord block, int ordinal, AllocationAttribute holder)
+        => new(block.Address(ordinal), holder.Handle, holder.Node, holder.Assigned, holder.Attrs ?? []);
 
     /// <summary>Gives back the node's empty blocks (affinity removed, block deleted); returns them.</summary>
     public async Task<IReadOnlyList<IPNetwork>> ReleaseEmptyBlocksAsync(string node, CancellationToken ct = default)

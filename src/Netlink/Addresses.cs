@@ -44,7 +44,7 @@ public sealed partial class RouteSocket
         return index is null ? all : all.Where(a => a.InterfaceIndex == index).ToList();
     }
 
-    private static InterfaceAddress? ParseAddress(ushort type, ReadOnlySpan<byte> payload)
+    internal static InterfaceAddress? ParseAddress(ushort type, ReadOnlySpan<byte> payload)
     {
         if (type != Rt.NEWADDR)
             return null;

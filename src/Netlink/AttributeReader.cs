@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -34,15 +35,25 @@ internal ref struct AttributeReader(ReadOnlySpan<byte> attributes)
         return Encoding.ASCII.GetString(end < 0 ? payload : payload[..end]);
     }
 
-    public static uint U32(ReadOnlySpan<byte> payload) => MemoryMarshal.Read<uint>(payload);
+    // The kernel never sends the sizes refused below; a reply that has them is malformed, and says so as the
+    // NetlinkException every caller already handles, not as an exception from deep inside a parser.
 
-    public static IPAddress Address(ReadOnlySpan<byte> payload) => new(payload);
+    public static uint U32(ReadOnlySpan<byte> payload) =>
+        payload.Length >= 4 ? MemoryMarshal.Read<uint>(payload) : throw Malformed($"a 32-bit attribute of {payload.Length} bytes");
+
+    public static IPAddress Address(ReadOnlySpan<byte> payload) =>
+        payload.Length is 4 or 16 ? new(payload) : throw Malformed($"an address attribute of {payload.Length} bytes");
 
     /// <summary>The fixed family struct at the front of a message payload, and the attributes after it.</summary>
     public static T Header<T>(ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> attributes) where T : unmanaged
     {
-        var size = (System.Runtime.CompilerServices.Unsafe.SizeOf<T>() + 3) & ~3;
+        var length = Unsafe.SizeOf<T>();
+        if (payload.Length < length)
+            throw Malformed($"a message of {payload.Length} bytes, shorter than its {typeof(T).Name}");
+        var size = (length + 3) & ~3;
         attributes = payload.Length > size ? payload[size..] : [];
         return MemoryMarshal.Read<T>(payload);
     }
+
+    public static NetlinkException Malformed(string what) => new($"malformed netlink reply: {what}", NetlinkException.EINVAL);
 }

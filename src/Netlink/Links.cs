@@ -147,7 +147,7 @@ public sealed partial class RouteSocket
         }
     }
 
-    private static Link? ParseLink(ushort type, ReadOnlySpan<byte> payload)
+    internal static Link? ParseLink(ushort type, ReadOnlySpan<byte> payload)
     {
         if (type != Rt.NEWLINK)
             return null;

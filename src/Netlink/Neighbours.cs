@@ -52,7 +52,7 @@ public sealed partial class RouteSocket
             w.Attr(Rt.NDA_LLADDR, n.Mac.GetAddressBytes());
     }
 
-    private static Neighbour? ParseNeighbour(ushort type, ReadOnlySpan<byte> payload)
+    internal static Neighbour? ParseNeighbour(ushort type, ReadOnlySpan<byte> payload)
     {
         if (type != Rt.NEWNEIGH)
             return null;

@@ -112,42 +112,53 @@ public sealed partial class RouteSocket : IDisposable
     private bool Receive<T>(string operation, uint seq, bool dump, ReplyParser<T>? parser, List<T>? results) where T : class
     {
         var interrupted = false;
-        while (true)
+        var finished = false;
+        while (!finished)
+            finished = ReadDatagram(_receive.AsSpan(0, ReceiveDatagram(operation)), operation, seq, dump, parser, results, ref interrupted);
+        return interrupted;
+    }
+
+    /// <summary>The messages of one received datagram: replies to <paramref name="seq"/> go through
+    /// <paramref name="parser"/> into <paramref name="results"/>; true when the request is finished (NLMSG_DONE, or the
+    /// ack of a request that is not a dump). Bytes the kernel would never send are a <see cref="NetlinkException"/>.</summary>
+    internal static bool ReadDatagram<T>(ReadOnlySpan<byte> data, string operation, uint seq, bool dump, ReplyParser<T>? parser,
+        List<T>? results, ref bool interrupted) where T : class
+    {
+        while (data.Length >= 16)
         {
-            var data = _receive.AsSpan(0, ReceiveDatagram(operation));
-            while (data.Length >= 16)
+            var header = MemoryMarshal.Read<NlMsgHdr>(data);
+            if (header.Length < 16 || header.Length > data.Length)
+                throw new NetlinkException($"{operation}: malformed reply", NetlinkException.EINVAL);
+            var payload = data[16..(int)header.Length];
+            data = data[Math.Min(data.Length, (int)((header.Length + 3) & ~3u))..];
+            if (header.Seq != seq)
+                continue; // a late ack of an earlier request
+            interrupted |= (header.Flags & Rt.F_DUMP_INTR) != 0;
+            switch (header.Type)
             {
-                var header = MemoryMarshal.Read<NlMsgHdr>(data);
-                if (header.Length < 16 || header.Length > data.Length)
-                    throw new NetlinkException($"{operation}: malformed reply", NetlinkException.EINVAL);
-                var payload = data[16..(int)header.Length];
-                data = data[Math.Min(data.Length, (int)((header.Length + 3) & ~3u))..];
-                if (header.Seq != seq)
-                    continue; // a late ack of an earlier request
-                interrupted |= (header.Flags & Rt.F_DUMP_INTR) != 0;
-                switch (header.Type)
-                {
-                    case Rt.NLMSG_DONE:
-                        return interrupted;
-                    case Rt.NLMSG_ERROR:
-                        var error = ParseError(operation, header, payload);
-                        if (error is not null)
-                            throw error;
-                        if (!dump)
-                            return interrupted;
-                        break;
-                    default:
-                        if (parser?.Invoke(header.Type, payload) is { } value)
-                            results!.Add(value);
-                        break;
-                }
+                case Rt.NLMSG_DONE:
+                    return true;
+                case Rt.NLMSG_ERROR:
+                    var error = ParseError(operation, header, payload);
+                    if (error is not null)
+                        throw error;
+                    if (!dump)
+                        return true;
+                    break;
+                default:
+                    if (parser?.Invoke(header.Type, payload) is { } value)
+                        results!.Add(value);
+                    break;
             }
         }
+        return false;
     }
 
     /// <summary>An NLMSG_ERROR payload: errno (0 = ack), the capped request header, then extended-ack attributes.</summary>
     private static NetlinkException? ParseError(string operation, in NlMsgHdr header, ReadOnlySpan<byte> payload)
     {
+        if (payload.Length < 4)
+            throw AttributeReader.Malformed($"an error message of {payload.Length} bytes, without its errno");
         var errno = -MemoryMarshal.Read<int>(payload);
         if (errno == 0)
             return null;

@@ -103,7 +103,7 @@ public sealed partial class RouteSocket
         }
     }
 
-    private static Route? ParseRoute(ushort type, ReadOnlySpan<byte> payload)
+    internal static Route? ParseRoute(ushort type, ReadOnlySpan<byte> payload)
     {
         if (type != Rt.NEWROUTE)
             return null;
@@ -129,7 +129,7 @@ public sealed partial class RouteSocket
             }
         }
         destination ??= msg.Family == 10 ? IPAddress.IPv6Any : IPAddress.Any;
-        return new Route(new IPNetwork(destination, msg.DstLength))
+        return new Route(Destination(destination, msg.DstLength))
         {
             OutputInterface = oif,
             Gateway = gateway,
@@ -142,6 +142,19 @@ public sealed partial class RouteSocket
             PreferredSource = source,
             NextHops = hops,
         };
+    }
+
+    private static IPNetwork Destination(IPAddress address, byte length)
+    {
+        try
+        {
+            return new IPNetwork(address, length);
+        }
+        catch (ArgumentException)
+        {
+            // A prefix length past the family's bits: the kernel never sends one.
+            throw AttributeReader.Malformed($"route destination {address}/{length}");
+        }
     }
 
     private static void ParseNextHops(ReadOnlySpan<byte> data, List<NextHop> hops)

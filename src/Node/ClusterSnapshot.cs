@@ -26,6 +26,12 @@ public sealed record ClusterSnapshot(
     /// datastore, otherwise the one label Kubernetes sets on every namespace.</summary>
     public Func<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } = RuleInputs.DefaultNamespaceLabels;
 
+    /// <summary>Every node's BGP listen port (BGPConfiguration <c>listenPort</c>, per node or cluster-wide), by node name.</summary>
+    public IReadOnlyDictionary<string, int> ListenPorts { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Every IPAM block with its allocations: the node's borrowed addresses, its IPAM and CNI figures.</summary>
+    public IReadOnlyList<BlockInfo> Blocks { get; init; } = [];
+
     public static async Task<ClusterSnapshot> ReadAsync(ResourceStore store, IpamService ipam, string node, CancellationToken ct)
     {
         var nodes = await store.ListAsync<NodeResource>(ct: ct);
@@ -35,12 +41,18 @@ public sealed record ClusterSnapshot(
         var endpoints = await store.ListAsync<WorkloadEndpoint>(ct: ct);
         var policies = await store.ListAsync<NetworkPolicy>(ct: ct);
         var blocks = await ipam.AffineBlocksAsync(node, ct);
-        var borrowed = await ipam.BorrowedAddressesAsync(node, ct);
+        var allBlocks = await ipam.ListBlocksAsync(ct);
+        // Addresses the node assigned from blocks it does not own: it advertises each as a host route.
+        IReadOnlyList<IPAddress> borrowed = [.. allBlocks.Where(b => b.Node != node).SelectMany(b => b.Allocations.Where(a => a.Node == node).Select(a => a.Address))];
         var revision = new[] { nodes.Revision, peers.Revision, configs.Revision, pools.Revision, endpoints.Revision, policies.Revision }.Min();
         // Calico's layering: the node's own BGPConfiguration ("node.NAME") overrides the cluster's ("default").
         var config = configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.NodeName(node))
                      ?? configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName);
-        return new ClusterSnapshot(revision, nodes.Items, peers.Items, config, pools.Items, endpoints.Items, policies.Items, blocks, borrowed);
+        return new ClusterSnapshot(revision, nodes.Items, peers.Items, config, pools.Items, endpoints.Items, policies.Items, blocks, borrowed)
+        {
+            ListenPorts = nodes.Items.ToDictionary(n => n.Metadata.Name, n => BGPConfiguration.ListenPortOf(n.Metadata.Name, configs.Items)),
+            Blocks = allBlocks,
+        };
     }
 
     /// <summary>What this node advertises: its affine blocks (unless their pool opts out of BGP export), its borrowed

@@ -14,7 +14,9 @@ namespace L3Net.Node;
 /// Felix applies out, and the periodic resync. It runs apart from the control loop (datastore → speaker) because an
 /// apply can be slow — a resync forks iptables-save and ipset and reads every route, hundreds of milliseconds on a busy
 /// node — and an advertisement or a withdrawal must not wait behind it. One loop owns Felix, so nothing here needs a
-/// lock: the control loop only publishes a snapshot (a reference swap) and wakes it.
+/// lock: the control loop only publishes a snapshot (a reference swap) and wakes it. What the kernel refused is
+/// retried when Felix asks (<see cref="FelixDataplane.RetryAt"/>), and the node is not ready while a refusal has stayed
+/// unapplied for <see cref="FelixDataplane.ReadinessBound"/>.
 /// </summary>
 public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane felix, RestartTakeover takeover, NodeHealth health,
     NodeMetrics metrics, ILogger log)
@@ -49,15 +51,16 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
             {
                 felix.Routes.SetLearned(change.Prefix, LinkLocalNextHops.Scope(change.NextHops, () => LinkLocalNextHops.InterfaceOf(options.Ipv6Address)));
                 takeover.Relearned(change.Prefix);
-                metrics.Increment("l3net_bgp_route_changes_total");
+                metrics.RouteChanges.Inc();
             }
             takeover.ExpireIfSettled(speaker.Peers);
             var resync = DateTime.UtcNow >= nextResync;
             await ApplyAsync(resync, ct);
             if (resync)
                 nextResync = DateTime.UtcNow + options.ResyncInterval;
-            UpdateMetrics(speaker, snapshot);
-            await WaitAsync(nextResync - DateTime.UtcNow, ct);
+            UpdateMetrics(snapshot);
+            var wakeAt = felix.RetryAt is { } retry && retry < nextResync ? retry : nextResync;
+            await WaitAsync(wakeAt - DateTime.UtcNow, ct);
         }
         await rib;
     }
@@ -81,28 +84,29 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         try
         {
             var result = await felix.ApplyAsync(resync, ct);
-            metrics.Observe("l3net_dataplane_apply_seconds", result.Elapsed);
+            metrics.DataplaneApply.Observe(result.Elapsed.TotalSeconds);
             if (resync)
             {
-                metrics.Increment("l3net_dataplane_resyncs_total");
+                metrics.DataplaneResyncs.Inc();
                 var repaired = result.Routes.Upserted + result.Routes.Deleted + result.Rules.ChainsWritten + result.Rules.HooksFixed + result.SysctlsRepaired;
-                metrics.Increment("l3net_dataplane_repairs_total", repaired);
+                metrics.DataplaneRepairs.Inc(repaired);
             }
             if (result.Routes.Failed > 0)
             {
-                metrics.Increment("l3net_dataplane_errors_total", result.Routes.Failed);
+                metrics.DataplaneErrors.Inc(result.Routes.Failed);
                 LogRouteFailures(log, result.Routes.Failed, string.Join("; ", result.Routes.Errors));
             }
             health.DataplaneSynced();
         }
         catch (Exception e) when (e is DataplaneCommandException or NetlinkException)
         {
-            metrics.Increment("l3net_dataplane_errors_total");
+            metrics.DataplaneErrors.Inc();
             LogApplyFailed(log, e.Message);
         }
+        health.DataplaneBehind(felix.OutOfSync(FelixDataplane.ReadinessBound));
     }
 
-    /// <summary>Waits for a snapshot, a Loc-RIB change or the resync deadline.</summary>
+    /// <summary>Waits for a snapshot, a Loc-RIB change, Felix's retry of what the kernel refused, or the resync deadline.</summary>
     private async Task WaitAsync(TimeSpan untilResync, CancellationToken ct)
     {
         if (!_wake.Reader.TryPeek(out _) && untilResync > TimeSpan.Zero)
@@ -133,16 +137,11 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         }
     }
 
-    private void UpdateMetrics(BgpSpeaker speaker, ClusterSnapshot snapshot)
+    private void UpdateMetrics(ClusterSnapshot snapshot)
     {
-        var peers = speaker.Peers;
-        metrics.Reset("l3net_bgp_sessions");
-        foreach (var g in peers.GroupBy(p => p.State))
-            metrics.Set("l3net_bgp_sessions", g.Count(), $"state=\"{g.Key}\"");
-        metrics.Set("l3net_bgp_prefixes_received", peers.Sum(p => p.PrefixesReceived));
-        metrics.Set("l3net_dataplane_routes", felix.Routes.LearnedCount, "kind=\"learned\"");
-        metrics.Set("l3net_dataplane_routes", felix.Routes.EndpointKeys.Count, "kind=\"endpoint\"");
-        metrics.Set("l3net_dataplane_routes", snapshot.AffineBlocks.Count, "kind=\"blackhole\"");
+        metrics.DataplaneRoutes.WithLabels("learned").Set(felix.Routes.LearnedCount);
+        metrics.DataplaneRoutes.WithLabels("endpoint").Set(felix.Routes.EndpointKeys.Count);
+        metrics.DataplaneRoutes.WithLabels("blackhole").Set(snapshot.AffineBlocks.Count);
     }
 
     private static string Key(WorkloadEndpoint e) => $"{e.Metadata.Namespace}/{e.Metadata.Name}";
@@ -150,6 +149,6 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} route changes refused by the kernel: {Errors}")]
     private static partial void LogRouteFailures(ILogger logger, int count, string errors);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "dataplane apply failed (retried at the next change or resync): {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dataplane apply failed (retried with backoff): {Error}")]
     private static partial void LogApplyFailed(ILogger logger, string error);
 }

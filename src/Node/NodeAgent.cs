@@ -1,5 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
+using L3Net.Bfd;
+using L3Net.Bfd.Wire;
 using L3Net.Bgp;
 using L3Net.Datastore;
 using L3Net.Datastore.Kubernetes;
@@ -26,6 +28,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly Channel<bool> _changed = Channel.CreateUnbounded<bool>();
     private IReadOnlyList<IPNetwork> _originated = [];
+    /// <summary>BGPConfiguration logSeverityScreen, as Calico sets BIRD's: the speaker's lines are informational, so
+    /// they show at Debug and Info (the default) only.</summary>
+    private volatile bool _speakerLogs = true;
+
+    /// <summary>BGPPeer passwords as of the last snapshot read: Secrets on the Kubernetes datastore, else inline values.</summary>
+    private IPeerPasswords _passwords = InlinePasswords.Instance;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -51,8 +59,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         await using var datastore = DatastoreFactory.Open(config);
         var store = new ResourceStore(datastore);
         var ipam = new IpamService(datastore);
-        using var kubeClient = KubeApiClient.ForDatastore(config);
+        var kubeClient = (datastore as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
+        metrics.Cni.PluginStampsEndpoints = kubeClient is null;
         var loops = new List<Task>();
         if (kube is not null)
         {
@@ -62,7 +71,11 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         async Task<ClusterSnapshot> ReadAsync()
         {
             var read = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
-            return kube is null ? read : kube.View.ApplyTo(read);
+            if (kube is null)
+                return read;
+            _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
+                "read the BGP password Secrets", ct);
+            return kube.View.ApplyTo(read);
         }
         await RegisterAsync(store, ct);
         health.Registered();
@@ -80,6 +93,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var snapshot = await ReadAsync();
         var self = snapshot.Nodes.First(n => n.Metadata.Name == options.Node);
         var localAs = PeerCalculator.LocalAs(self, snapshot.Config);
+        var listenPort = snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort);
         await using var speaker = new BgpSpeaker(new SpeakerOptions
         {
             LocalAs = localAs,
@@ -87,26 +101,35 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             // A dual-stack node's IPv6 sessions arrive at its IPv6 address: one dual-mode socket on all addresses then
             // (as BIRD listens), the IPv4 address otherwise.
             ListenAddress = options.Ipv6Address is null ? options.Ipv4Address : null,
-            ListenPort = options.BgpPort,
+            ListenPort = listenPort,
             ClusterId = IPAddress.TryParse(self.Spec.Bgp?.RouteReflectorClusterId, out var cluster) ? cluster : null,
             Restarting = takeover.ForwardingPreserved,
             StopLeavesRoutes = true,
             Multipath = true,
-            Log = m => LogSpeaker(log, m),
+            Log = m =>
+            {
+                if (_speakerLogs)
+                    LogSpeaker(log, m);
+            },
         });
+        // Disposed before the speaker: its sessions send Admin Down, which peers do not count as a failure.
+        await using var bfd = new BfdService(new BfdOptions { Log = m => LogSpeaker(log, m) });
         health.Fill = r =>
         {
             r.AsNumber = localAs.ToString(System.Globalization.CultureInfo.InvariantCulture);
             r.RouterId = options.Ipv4Address.ToString();
-            r.Peers = [.. speaker.Peers.Select(ToStatus)];
+            var sessions = bfd.Sessions.ToDictionary(b => b.Peer);
+            r.Peers = [.. speaker.Peers.Select(p => ToStatus(p, sessions.GetValueOrDefault(p.Address)))];
             return r;
         };
+        metrics.Peers.Source = () => speaker.Peers;
         await speaker.StartAsync(ct);
         LogStarted(log, options.Node, localAs, takeover.Adopted);
 
         // This loop follows the datastore and configures the speaker; the dataplane loop applies Felix; the watch (and
-        // under Kubernetes the informers) wake this one.
-        Configure(snapshot, speaker);
+        // under Kubernetes the informers) wake this one; BFD state changes go to the speaker from a loop of their own.
+        Configure(snapshot, speaker, bfd);
+        loops.Add(FollowBfdAsync(bfd, speaker, ct));
         var dataplane = new DataplaneLoop(options, felix, takeover, health, metrics, log);
         loops.Add(dataplane.RunAsync(speaker, snapshot, ct));
         loops.Add(WatchAsync(datastore, snapshot.Revision, ct));
@@ -119,17 +142,20 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             {
             }
             snapshot = await ReadAsync();
-            Configure(snapshot, speaker);
+            Configure(snapshot, speaker, bfd);
+            if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)
+                LogWarning(log, $"BGPConfiguration listenPort is now {port}; this node keeps listening on {listenPort} until l3net-node restarts");
             dataplane.Publish(snapshot);
         }
     }
 
-    /// <summary>The speaker's half of a snapshot: originated prefixes and peers.</summary>
-    private void Configure(ClusterSnapshot snapshot, BgpSpeaker speaker)
+    /// <summary>The speaker's half of a snapshot: originated prefixes, peers, and their BFD sessions.</summary>
+    private void Configure(ClusterSnapshot snapshot, BgpSpeaker speaker, BfdService bfd)
     {
         var self = snapshot.Nodes.FirstOrDefault(n => n.Metadata.Name == options.Node);
         if (self is null)
             return; // deleted under us; the next registration retry is the operator's restart
+        _speakerLogs = snapshot.Config?.Spec.LogSeverity?.ToLowerInvariant() is null or "debug" or "info";
         var originated = snapshot.Originated();
         if (!originated.ToHashSet().SetEquals(_originated))
         {
@@ -140,10 +166,43 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
         // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
-        speaker.SetPeers(PeerCalculator.Calculate(new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers), m => LogWarning(log, m)));
-        speaker.SetOriginated(originated);
-        metrics.Set("l3net_bgp_prefixes_advertised", originated.Count);
-        metrics.Increment("l3net_ipam_reads_total", 2);
+        var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts };
+        var peers = PeerCalculator.Calculate(inputs, m => LogWarning(log, m), _passwords);
+        speaker.SetPeers(peers);
+        try
+        {
+            bfd.SetPeers(BfdRequests.Sessions(peers, options.Ipv4Address, options.Ipv6Address));
+        }
+        catch (BfdStartException e)
+        {
+            // BGP runs on without BFD (a session that never came Up never holds BGP down); the log says why.
+            LogBfdFailed(log, e.Message);
+        }
+        // A peer whose BFD was turned off while it was down is no longer held: nothing would ever release it.
+        foreach (var peer in peers.Where(p => p.Bfd is null))
+            speaker.HoldDown(peer.Address, null);
+        speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
+        metrics.PrefixesAdvertised.Set(originated.Count);
+        metrics.IpamReads.Inc(2);
+        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
+        metrics.Cni.Update(options.Node, snapshot.Endpoints, snapshot.Blocks);
+    }
+
+    /// <summary>RFC 5882 4.3: a BFD failure takes the BGP session down at once (its routes are withdrawn as for any
+    /// closed session) and keeps it down until BFD is Up again. The peer's Admin Down is not a failure (RFC 5882 3.2):
+    /// the BGP session stays.</summary>
+    private async Task FollowBfdAsync(BfdService bfd, BgpSpeaker speaker, CancellationToken ct)
+    {
+        await foreach (var change in bfd.Changes.ReadAllAsync(ct))
+        {
+            if (change.IsFailure)
+            {
+                LogBfdDown(log, change.Peer, change.Diagnostic);
+                speaker.HoldDown(change.Peer, $"BFD Down ({change.Diagnostic})");
+            }
+            else if (change.To == BfdState.Up)
+                speaker.HoldDown(change.Peer, null);
+        }
     }
 
     private async Task WatchAsync(IDatastore datastore, long revision, CancellationToken ct)
@@ -160,14 +219,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             }
             catch (ResyncRequiredException)
             {
-                metrics.Increment("l3net_datastore_resyncs_total");
+                metrics.DatastoreResyncs.Inc();
                 revision = (await datastore.ListAsync("/l3net/nodes/", ct)).Revision;
                 _changed.Writer.TryWrite(true);
             }
             catch (DatastoreException e)
             {
                 health.DatastoreFailed(e.Message);
-                metrics.Increment("l3net_errors_total", labels: "component=\"datastore\"");
+                metrics.Errors.WithLabels("datastore").Inc();
                 await Task.Delay(RetryDelay, ct);
             }
         }
@@ -208,14 +267,14 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             catch (DatastoreException e)
             {
                 health.DatastoreFailed(e.Message);
-                metrics.Increment("l3net_errors_total", labels: "component=\"datastore\"");
+                metrics.Errors.WithLabels("datastore").Inc();
                 LogRetry(log, what, e.Message);
                 await Task.Delay(RetryDelay, ct);
             }
         }
     }
 
-    private static Model.Status.BgpPeerStatus ToStatus(PeerState p) => new()
+    private static Model.Status.BgpPeerStatus ToStatus(PeerState p, BfdSessionStatus? bfd) => new()
     {
         PeerAddress = p.Address.ToString(),
         PeerType = p.PeerType,
@@ -225,6 +284,18 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         PrefixesReceived = p.PrefixesReceived,
         PrefixesAccepted = p.PrefixesAccepted,
         PrefixesAdvertised = p.PrefixesAdvertised,
+        Bfd = bfd is null ? null : new Model.Status.BfdPeerStatus
+        {
+            State = bfd.State.ToString(),
+            RemoteState = bfd.RemoteState.ToString(),
+            Diagnostic = bfd.Diagnostic.ToString(),
+            Since = bfd.Since,
+            MinRxMs = (int)bfd.Configured.MinRx.TotalMilliseconds,
+            MinTxMs = (int)bfd.Configured.MinTx.TotalMilliseconds,
+            Multiplier = bfd.Configured.Multiplier,
+            TransmitIntervalMs = bfd.TransmitInterval.TotalMilliseconds,
+            DetectionTimeMs = bfd.DetectionTime.TotalMilliseconds,
+        },
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "bgp: {Message}")]
@@ -235,6 +306,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
 
     [LoggerMessage(Level = LogLevel.Information, Message = "advertising [{Added}], withdrawing [{Removed}]")]
     private static partial void LogOriginated(ILogger logger, string added, string removed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "BFD to {Peer} went Down ({Diagnostic}): taking its BGP session down")]
+    private static partial void LogBfdDown(ILogger logger, IPAddress peer, BfdDiagnostic diagnostic);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "BFD cannot run: {Error}")]
+    private static partial void LogBfdFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private static partial void LogWarning(ILogger logger, string message);

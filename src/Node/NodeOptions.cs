@@ -15,7 +15,7 @@ public sealed record NodeOptions
     public const string Usage = """
         usage: l3net-node --node NAME [--ipv4-address 10.0.1.2/24 | --ip-autodetection-method METHOD]
                           [--ipv6-address fd00:1::2/64 | --ip6-autodetection-method METHOD] [--datastore STRING] [--as ASN]
-                          [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099] [--bgp-port 179]
+                          [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099]
                           [--resync-interval SECONDS]
         METHOD (also $IP_AUTODETECTION_METHOD, $IP6_AUTODETECTION_METHOD): first-found (the IPv4 default),
                interface=REGEX[,REGEX], skip-interface=REGEX[,REGEX], can-reach=DEST, cidr=CIDR[,CIDR]
@@ -38,7 +38,6 @@ public sealed record NodeOptions
     public string? AsNumber { get; init; }
     public string StatusSocket { get; init; } = "/var/run/l3net/node.sock";
     public IPEndPoint Health { get; init; } = new(IPAddress.Loopback, 9099);
-    public int BgpPort { get; init; } = 179;
 
     /// <summary>How often the dataplane is compared with the kernel, repairing hand-made drift.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -108,9 +107,6 @@ public sealed record NodeOptions
             Health = values.TryGetValue("--health", out var h)
                 ? IPEndPoint.TryParse(h, out var ep) && ep.Port != 0 ? ep : throw new UsageException($"--health: '{h}' is not HOST:PORT")
                 : new IPEndPoint(IPAddress.Loopback, 9099),
-            BgpPort = values.TryGetValue("--bgp-port", out var p)
-                ? int.TryParse(p, out var port) && port is > 0 and < 65536 ? port : throw new UsageException($"--bgp-port: '{p}' is not a port")
-                : 179,
             ResyncInterval = values.TryGetValue("--resync-interval", out var r)
                 ? double.TryParse(r, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                     ? TimeSpan.FromSeconds(s) : throw new UsageException($"--resync-interval: '{r}' is not a positive number of seconds")
@@ -121,7 +117,7 @@ public sealed record NodeOptions
     private static readonly HashSet<string> Known =
     [
         "--node", "--datastore", "--ipv4-address", "--ipv6-address", "--ip-autodetection-method", "--ip6-autodetection-method",
-        "--as", "--status-socket", "--health", "--bgp-port", "--resync-interval",
+        "--as", "--status-socket", "--health", "--resync-interval",
     ];
 
     /// <summary>The address of one family as text (<c>10.0.1.2/24</c>): the address flag if given, else what the method

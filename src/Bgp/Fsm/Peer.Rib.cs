@@ -42,7 +42,7 @@ internal sealed partial class Peer
             }
             // Everything that changes the bytes we send is in the key: sessions with equal keys share encoded UPDATEs.
             var key = new ExportKey(Ibgp, Config.RemoteAs, session.LocalAddress, Config.RouteReflectorClient, Config.KeepOriginalNextHop,
-                linkLocal, session.FourOctetAs, _exportFilter);
+                linkLocal, session.FourOctetAs);
             var member = new RibMember(_source, _ctx.Group(key), session.SignalOutput);
             session.Member = member;
             _ctx.Rib.AddMember(member);
@@ -59,6 +59,7 @@ internal sealed partial class Peer
     {
         lock (this)
             _sessions.Remove(session);
+        Counters.SessionClosed(wasEstablished: session.Member is not null, reason);
         if (session.Member is { } member)
         {
             lock (_ctx.Rib.Lock)
@@ -141,7 +142,7 @@ internal sealed partial class Peer
             return;
         var loopFree = LoopFree(attributes!);
         foreach (var prefix in prefixes)
-            Accept(prefix, attributes!, loopFree && InImportFilter(prefix));
+            Accept(prefix, attributes!, loopFree);
     }
 
     private void Accept(Prefix prefix, PathAttributes attributes, bool accepted)
@@ -158,8 +159,6 @@ internal sealed partial class Peer
             _ctx.Rib.Withdraw(_source, prefix);
         }
     }
-
-    private bool InImportFilter(Prefix prefix) => _importFilter is not { } filter || filter.Any(f => f.Contains(prefix));
 
     /// <summary>Loop detection: our AS in the path (eBGP), our router ID as originator or our cluster in the cluster
     /// list (RFC 4456 8).</summary>

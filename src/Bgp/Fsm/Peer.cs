@@ -17,8 +17,6 @@ internal sealed partial class Peer
     private readonly List<Session> _sessions = [];
     private readonly RibSource _source;
     private readonly HashSet<Prefix> _rejected = [];
-    private readonly Prefix[]? _importFilter;
-    private readonly ValueArray<Prefix>? _exportFilter;
     private Task _loop = Task.CompletedTask;
     private int _failures;
     private bool _inRib;
@@ -27,17 +25,17 @@ internal sealed partial class Peer
     private string? _info;
     private bool _idleHold;
     private volatile string? _disabled;
+    private volatile string? _heldDown;
 
     public Peer(PeerConfig config, SpeakerContext ctx)
     {
         Config = config;
         _ctx = ctx;
         _source = new RibSource(config.Address, config.RemoteAs, Ibgp, config.RouteReflectorClient);
-        _importFilter = config.ImportFilter?.Select(Prefix.FromNetwork).ToArray();
-        _exportFilter = config.ExportFilter is { } export ? new ValueArray<Prefix>([.. export.Select(Prefix.FromNetwork)]) : null;
     }
 
     public PeerConfig Config { get; }
+    public PeerCounters Counters { get; } = new();
     public bool Ibgp => Config.RemoteAs == _ctx.LocalAs;
 
     public void Start()
@@ -52,7 +50,21 @@ internal sealed partial class Peer
     {
         _disabled = reason;
         _ctx.Log($"peer {Config.Address}: disabled: {reason}");
+        Counters.Failed(reason);
         SetState(BgpState.Idle, reason);
+    }
+
+    /// <summary>Ends the sessions with a Cease "BFD Down" and keeps the neighbour down until called with null.</summary>
+    public void HoldDown(string? reason)
+    {
+        _heldDown = reason;
+        if (reason is null)
+            return;
+        Session[] sessions;
+        lock (this)
+            sessions = [.. _sessions];
+        foreach (var s in sessions)
+            s.Abort(new BgpProtocolException(BgpError.Cease, BgpSubcode.BfdDown, reason));
     }
 
     public PeerState Snapshot()
@@ -65,7 +77,10 @@ internal sealed partial class Peer
                 accepted = _source.Accepted;
                 advertised = _sessions.FirstOrDefault(s => s.Member is not null)?.Member!.Advertised ?? 0;
             }
-            return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised);
+            return new PeerState(Config.Address, Config.PeerType, _state, _since, _info, accepted + _rejected.Count, accepted, advertised)
+            {
+                Counters = Counters.Read(),
+            };
         }
     }
 
@@ -94,7 +109,7 @@ internal sealed partial class Peer
         {
             try
             {
-                if (LiveSessions() == 0 && !Config.Passive && !_idleHold)
+                if (LiveSessions() == 0 && !Config.Passive && !_idleHold && _heldDown is null)
                 {
                     SetState(BgpState.Connect);
                     var socket = await ConnectAsync(ct);
@@ -102,7 +117,9 @@ internal sealed partial class Peer
                 }
                 while (LiveSessions() > 0)
                     await Task.Delay(200, ct);
-                if (_state != BgpState.Idle)
+                if (_heldDown is { } held)
+                    SetState(BgpState.Idle, held);
+                else if (_state != BgpState.Idle)
                     SetState(BgpState.Active);
                 await Task.Delay(RetryDelay(), ct);
                 _idleHold = false;
@@ -116,9 +133,11 @@ internal sealed partial class Peer
                 Disable(e.Message);
                 break;
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException)
+            catch (Exception e)
             {
+                // Whatever failed (a refused connection, a timeout, a defect), the neighbour keeps trying.
                 _failures++;
+                Counters.Failed($"connect failed: {e.Message}");
                 SetState(BgpState.Active, $"connect failed: {e.Message}");
                 try { await Task.Delay(RetryDelay(), ct); } catch (OperationCanceledException) { break; }
             }
@@ -163,7 +182,7 @@ internal sealed partial class Peer
     /// <summary>A connection from this neighbour arrived at the listener.</summary>
     public void Offer(Socket socket)
     {
-        if (_stop.IsCancellationRequested || _disabled is not null)
+        if (_stop.IsCancellationRequested || _disabled is not null || _heldDown is not null)
         {
             socket.Dispose();
             return;
@@ -179,8 +198,15 @@ internal sealed partial class Peer
         lock (this)
             _sessions.Add(session);
         SetState(BgpState.OpenSent);
-        var reason = await session.RunAsync();
-        OnClosed(session, reason);
+        var reason = "closed";
+        try
+        {
+            reason = await session.RunAsync();
+        }
+        finally
+        {
+            OnClosed(session, reason); // the session leaves the list however it ended, or the neighbour never reconnects
+        }
     }
 
     private int LiveSessions()

@@ -22,6 +22,7 @@ internal sealed partial class Session
                 parts.Add(part);
                 total += part.Length;
             }
+        peer.Counters.Sending(parts);
         if (parts.Count <= 1)
         {
             foreach (var part in parts)

@@ -38,7 +38,9 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
     public IPAddress LocalAddress => SocketSetup.Normalize(((IPEndPoint)socket.LocalEndPoint!).Address);
     private Afi SessionFamily => peer.Config.Address.AddressFamily == AddressFamily.InterNetwork ? Afi.IPv4 : Afi.IPv6;
 
-    /// <summary>Runs the session to its end; returns why it ended.</summary>
+    /// <summary>Runs the session to its end; returns why it ended. Whatever ends it (a protocol error, a lost connection,
+    /// a defect in any of the three loops), the teardown runs once: NOTIFICATION when there is one to send, both other
+    /// loops stopped, socket closed; so the peer always learns the session is gone and can connect again.</summary>
     public async Task<string> RunAsync()
     {
         var ct = _cts.Token;
@@ -50,23 +52,50 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
             await WriteAsync(OurOpen().Encode(), ct);
             await ReadLoopAsync(ct);
         }
-        catch (BgpProtocolException e)
+        catch (Exception e)
         {
-            _failure ??= e;
+            Ended(e, "connection lost");
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        finally
         {
-            _closeReason ??= e is OperationCanceledException ? "closed" : $"connection lost: {e.Message}";
+            await TearDownAsync(writer, timers);
         }
+        return _closeReason ?? "closed";
+    }
+
+    /// <summary>Records why a loop ended. A protocol error is answered with its NOTIFICATION, a lost connection with
+    /// nothing; anything else is our own defect (an UPDATE we cannot encode, say), answered with a Cease so that the
+    /// peer does not wait for a hold timer to find the session dead.</summary>
+    private void Ended(Exception e, string lost)
+    {
+        switch (e)
+        {
+            case BgpProtocolException protocol:
+                _failure ??= protocol;
+                break;
+            case OperationCanceledException:
+                _closeReason ??= "closed";
+                break;
+            case IOException or SocketException or ObjectDisposedException:
+                _closeReason ??= $"{lost}: {e.Message}";
+                break;
+            default:
+                ctx.Log($"peer {peer.Config.Address}: session failed: {e}");
+                _failure ??= new BgpProtocolException(BgpError.Cease, BgpSubcode.OutOfResources, $"internal error: {e.GetType().Name}: {e.Message}");
+                break;
+        }
+    }
+
+    private async Task TearDownAsync(Task writer, Task timers)
+    {
         if (_failure is { } f)
         {
             _closeReason = $"sent NOTIFICATION {new NotificationMessage(f.Code, f.Subcode, f.NotificationData)}: {f.Message}";
             await SendNotificationAsync(f);
         }
         await _cts.CancelAsync();
-        await Task.WhenAll(writer, timers);
+        await Task.WhenAll(writer, timers); // neither throws: each records its own end
         socket.Dispose();
-        return _closeReason ?? "closed";
     }
 
     /// <summary>Ends the session from outside (shutdown, collision, deconfiguration) with a NOTIFICATION.</summary>
@@ -186,29 +215,37 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                 [CapabilityCode.Multiprotocol, 4, (byte)(afi >> 8), (byte)afi, 0, 1]);
         }
         Families = [SessionFamily];
-        _holdSeconds = Math.Min((int)ctx.Options.HoldTime.TotalSeconds, open.HoldTime);
-        _keepaliveSeconds = _holdSeconds / 3;
+        // RFC 4271 4.2: the smaller hold time of the two OPENs; KEEPALIVEs at the configured interval, but at least
+        // three per hold time, as BIRD and FRR do.
+        _holdSeconds = Math.Min(OurHoldSeconds, open.HoldTime);
+        var keepalive = config.KeepaliveTime is { } k ? (int)k.TotalSeconds : int.MaxValue;
+        _keepaliveSeconds = Math.Min(keepalive, _holdSeconds / 3);
         _decoder = new UpdateDecoder(new DecodeContext(FourOctetAs, config.RemoteAs == ctx.LocalAs));
         if (!peer.ResolveCollision(this))
             throw new BgpProtocolException(BgpError.Cease, BgpSubcode.ConnectionCollisionResolution, "connection collision: the other connection wins");
         Send(MessageFrame.Keepalive());
     }
 
+    private int OurHoldSeconds => (int)(peer.Config.HoldTime ?? ctx.Options.HoldTime).TotalSeconds;
+
     private OpenMessage OurOpen() => new()
     {
         MyAs = ctx.LocalAs,
-        HoldTime = (ushort)ctx.Options.HoldTime.TotalSeconds,
+        HoldTime = (ushort)OurHoldSeconds,
         BgpId = ctx.RouterId,
         Families = [SessionFamily],
         RouteRefresh = true,
         FourOctetAs = true,
+        // The restart time the peer keeps our routes for: this peer's own (Calico's maxRestartTime) or the speaker's.
         GracefulRestart = ctx.Options.GracefulRestartTime is { } gr
-            ? new GracefulRestartCapability(ctx.Restarting, (ushort)Math.Min(gr.TotalSeconds, 4095), [(SessionFamily, ctx.Options.Restarting)])
+            ? new GracefulRestartCapability(ctx.Restarting, (ushort)Math.Min((peer.Config.GracefulRestartTime ?? gr).TotalSeconds, 4095),
+                [(SessionFamily, ctx.Options.Restarting)])
             : null,
     };
 
     private bool ApplyUpdate(ReadOnlySpan<byte> body)
     {
+        peer.Counters.UpdateReceived();
         _decoder!.Decode(body, _parsed);
         if (_parsed.TreatAsWithdrawReason is { } why)
             ctx.Log($"peer {peer.Config.Address}: UPDATE treated as withdraw (RFC 7606): {why}");
@@ -242,13 +279,14 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
                     released ? _outSignal.Reader.WaitToReadAsync(ct).AsTask() : ctx.UpdatesReleased);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            if (!ct.IsCancellationRequested)
-            {
-                _closeReason ??= $"send failed: {e.Message}";
-                await _cts.CancelAsync();
-            }
+            Ended(e, "send failed");
+            await _cts.CancelAsync();
+        }
+        catch (Exception)
+        {
+            // the session is ending already: a write cut short by it is no news
         }
     }
 
@@ -276,9 +314,9 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
             await WriteAsync(new NotificationMessage(f.Code, f.Subcode, f.NotificationData).Encode(), timeout.Token);
             socket.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception)
         {
-            _ = e; // the peer is gone already; nothing more to tell it
+            // the peer or the socket is gone already; nothing more to tell it
         }
     }
 
@@ -307,6 +345,11 @@ internal sealed partial class Session(Peer peer, Socket socket, bool outbound, S
         catch (OperationCanceledException)
         {
             // the session ended
+        }
+        catch (Exception e)
+        {
+            Ended(e, "timer failed");
+            await _cts.CancelAsync();
         }
     }
 }

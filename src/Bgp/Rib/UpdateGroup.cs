@@ -7,10 +7,10 @@ namespace L3Net.Bgp.Rib;
 
 /// <summary>What makes two sessions' exports byte-identical: sessions with equal keys share one <see cref="UpdateGroup"/>
 /// and send the same encoded UPDATEs. <c>LinkLocalAddress</c> goes with our IPv6 next hop when the peer is on-link
-/// (RFC 2545); <c>FourOctetAs</c> is the negotiated capability (it changes how AS_PATH is encoded); <c>ExportFilter</c>
-/// limits which of our own prefixes the peer gets (null: all). The family is the local address's.</summary>
+/// (RFC 2545); <c>FourOctetAs</c> is the negotiated capability (it changes how AS_PATH is encoded). The family is the
+/// local address's.</summary>
 internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddress, bool RouteReflectorClient, bool KeepOriginalNextHop,
-    IPAddress? LinkLocalAddress = null, bool FourOctetAs = true, ValueArray<Prefix>? ExportFilter = null)
+    IPAddress? LinkLocalAddress = null, bool FourOctetAs = true)
 {
     public Afi Family => LocalAddress.AddressFamily == AddressFamily.InterNetwork ? Afi.IPv4 : Afi.IPv6;
 }
@@ -35,8 +35,6 @@ internal sealed partial class UpdateGroup(ExportKey key, uint localAs, uint? clu
     public ExportedRoute? Select(Prefix prefix, Candidate? best)
     {
         if (best is not { } c || prefix.Afi != Key.Family)
-            return null;
-        if (c.Source.IsLocal && Key.ExportFilter is { } filter && !filter.Any(f => f.Contains(prefix)))
             return null;
         if (!Key.Ibgp && c.Attributes.AsPath.Contains(Key.RemoteAs))
             return null; // the peer would drop it as a loop anyway

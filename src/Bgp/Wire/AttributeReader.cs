@@ -9,7 +9,8 @@ public readonly record struct DecodeContext(bool FourOctetAs, bool Ibgp);
 /// <summary>
 /// Decodes a sequence of path attribute TLVs (everything but MP_REACH/MP_UNREACH, which the UPDATE decoder handles)
 /// into a <see cref="PathAttributes"/>, applying RFC 7606: a malformed attribute either makes the whole UPDATE
-/// treat-as-withdraw (returned as the reason) or is discarded; only an unrecognized well-known attribute resets the session.
+/// treat-as-withdraw (returned as the reason) or is discarded. The UPDATE decoder has already reset the session for
+/// the errors that demand it (an unrecognized well-known attribute among them), so no attribute here can.
 /// </summary>
 public static class AttributeReader
 {
@@ -30,8 +31,7 @@ public static class AttributeReader
             var flags = tlv.Flags;
             var type = tlv.Type;
             var value = tlv.Value;
-            var size = tlv.Size;
-            pos += size;
+            pos += tlv.Size;
             var expected = KindOf(type);
             var flagsOk = expected is null || FlagsMatch(flags, expected.Value);
             switch (type)
@@ -111,14 +111,12 @@ public static class AttributeReader
                         as4Aggregator = new Aggregator(BinaryPrimitives.ReadUInt32BigEndian(value), BinaryPrimitives.ReadUInt32BigEndian(value[4..]));
                     break;
                 case AttributeType.ExtendedCommunities:
-                    if (!flagsOk || value.Length % 8 != 0)
+                    // RFC 7606 7.14, and like COMMUNITIES (7.8) an empty one carries nothing and is malformed too.
+                    if (!flagsOk || value.Length == 0 || value.Length % 8 != 0)
                         return Withdraw(out withdrawReason, "malformed EXTENDED_COMMUNITIES");
                     (other ??= []).Add(new RawAttribute((byte)(flags & ~AttributeFlags.ExtendedLength), type, new ValueArray<byte>(value.ToArray())));
                     break;
                 default:
-                    if ((flags & AttributeFlags.Optional) == 0)
-                        throw BgpProtocolException.Update(BgpSubcode.UnrecognizedWellKnownAttribute,
-                            $"unrecognized well-known attribute {type}", tlvs[(pos - size)..pos].ToArray());
                     // Unknown optional transitive: pass on with the Partial bit (RFC 4271 5); non-transitive: drop.
                     if ((flags & AttributeFlags.Transitive) != 0)
                         (other ??= []).Add(new RawAttribute((byte)((flags | AttributeFlags.Partial) & ~AttributeFlags.ExtendedLength), type, new ValueArray<byte>(value.ToArray())));
@@ -216,6 +214,12 @@ public static class AttributeReader
             or AttributeType.As4Aggregator or AttributeType.LargeCommunities => Kind.OptionalTransitive,
         _ => null,
     };
+
+    /// <summary>An attribute type we do not know, flagged well-known: RFC 4271 6.3 ends the session.</summary>
+    public static bool IsUnrecognizedWellKnown(byte flags, byte type) => KindOf(type) is null && (flags & AttributeFlags.Optional) == 0;
+
+    /// <summary>True when the Optional and Transitive bits of a known attribute match its category (RFC 7606 3(c)).</summary>
+    public static bool HasCategoryFlags(byte flags, byte type) => KindOf(type) is not { } kind || FlagsMatch(flags, kind);
 
     /// <summary>The Optional and Transitive bits must match the attribute's category (RFC 7606 3(c)).</summary>
     private static bool FlagsMatch(byte flags, Kind kind)

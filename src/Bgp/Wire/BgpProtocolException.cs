@@ -24,6 +24,8 @@ public static class BgpSubcode
     // RFC 4486 Cease subcodes.
     public const byte MaxPrefixesReached = 1, AdministrativeShutdown = 2, PeerDeconfigured = 3, AdministrativeReset = 4,
         ConnectionRejected = 5, OtherConfigurationChange = 6, ConnectionCollisionResolution = 7, OutOfResources = 8;
+    // RFC 9384 Cease subcode: BFD saw the path fail.
+    public const byte BfdDown = 10;
 }
 
 /// <summary>

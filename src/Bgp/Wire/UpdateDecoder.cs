@@ -32,8 +32,9 @@ public sealed class ParsedUpdate
 /// <summary>
 /// Decodes UPDATE bodies for one session. Attribute sets are interned by their wire bytes: a table of a million
 /// routes carries a few hundred distinct sets, so after the first occurrence a set costs one hash lookup and no
-/// allocation. Errors follow RFC 7606: session reset (a <see cref="BgpProtocolException"/>) only for a broken UPDATE
-/// frame, NLRI field or MP attribute; otherwise treat-as-withdraw or attribute discard.
+/// allocation. Errors follow RFC 7606, the strongest outcome of the whole UPDATE winning: session reset (a
+/// <see cref="BgpProtocolException"/>) for a broken UPDATE frame, NLRI field or MP attribute, an unrecognized
+/// well-known attribute, or NLRI that cannot be located; otherwise treat-as-withdraw or attribute discard.
 /// </summary>
 public sealed class UpdateDecoder(DecodeContext context)
 {
@@ -72,34 +73,55 @@ public sealed class UpdateDecoder(DecodeContext context)
         Scan(attributes, r);
     }
 
+    /// <summary>
+    /// One pass over every attribute TLV, keeping the strongest RFC 7606 outcome of the whole UPDATE: a session reset
+    /// (thrown at once, nothing outranks it) over treat-as-withdraw (the first reason kept, the scan goes on, since a
+    /// later attribute may still demand a reset) over attribute discard (done while decoding). AFI/SAFI disable is
+    /// not used: this speaker negotiates one family per session, so disabling it is a session reset.
+    /// </summary>
     private void Scan(ReadOnlySpan<byte> attributes, ParsedUpdate r)
     {
         Span<ulong> seen = stackalloc ulong[4];
         var keyLength = 0;
         ReadOnlySpan<byte> reach = default;
-        string? overrun = null;
+        var mpLocated = false;
+        string? withdraw = null;
         for (var pos = 0; pos < attributes.Length;)
         {
             var size = AttributeReader.MeasureTlv(attributes[pos..]);
             if (size < 0)
             {
-                overrun = "attribute length overruns the attribute field";
+                // RFC 7606 4: the rest of the field cannot be parsed. Treat-as-withdraw needs all of the UPDATE's NLRI
+                // located (5.3); an MP_REACH_NLRI or MP_UNREACH_NLRI may hide in the unparsed rest unless one came
+                // already (5.1: it comes first, one per UPDATE). Withdrawing what we can see while the rest stays
+                // installed would leave those prefixes neither installed nor withdrawn.
+                if (!mpLocated)
+                    throw BgpProtocolException.Update(BgpSubcode.MalformedAttributeList,
+                        "attribute length overruns the attribute field before any MP_REACH_NLRI or MP_UNREACH_NLRI: the NLRI cannot be located");
+                withdraw ??= "attribute length overruns the attribute field";
                 break;
             }
             var tlv = attributes.Slice(pos, size);
             pos += size;
             var type = tlv[1];
+            if (AttributeReader.IsUnrecognizedWellKnown(tlv[0], type))
+                throw BgpProtocolException.Update(BgpSubcode.UnrecognizedWellKnownAttribute, $"unrecognized well-known attribute {type}", tlv.ToArray());
             var duplicate = (seen[type >> 6] & (1UL << (type & 63))) != 0;
             seen[type >> 6] |= 1UL << (type & 63);
             if (type is AttributeType.MpReach or AttributeType.MpUnreach)
             {
                 if (duplicate)
                     throw BgpProtocolException.Update(BgpSubcode.MalformedAttributeList, "MP_REACH_NLRI or MP_UNREACH_NLRI repeated");
-                var value = AttributeReader.ReadHeader(tlv).Value;
+                mpLocated = true;
+                var header = AttributeReader.ReadHeader(tlv);
+                // RFC 7606 3(c): wrong Optional/Transitive bits make it malformed; its NLRI is still located, so
+                // treat-as-withdraw (an MP_UNREACH_NLRI withdraws its prefixes either way).
+                if (!AttributeReader.HasCategoryFlags(header.Flags, type))
+                    withdraw ??= $"{(type == AttributeType.MpReach ? "MP_REACH_NLRI" : "MP_UNREACH_NLRI")} flags 0x{header.Flags:X2} are not optional non-transitive";
                 if (type == AttributeType.MpReach)
-                    reach = value;
+                    reach = header.Value;
                 else
-                    ReadMpUnreach(value, r);
+                    ReadMpUnreach(header.Value, r);
                 continue;
             }
             if (duplicate)
@@ -111,13 +133,13 @@ public sealed class UpdateDecoder(DecodeContext context)
         var mpAfi = Afi.IPv4;
         if (!reach.IsEmpty)
             mpAfi = ReadMpReach(reach, r, out mpNextHop);
-        if (overrun is not null)
-        {
-            TreatAsWithdraw(r, overrun);
-            return;
-        }
         if (r.Announced.Count == 0 && r.MpAnnounced.Count == 0)
             return;
+        if (withdraw is not null)
+        {
+            TreatAsWithdraw(r, withdraw);
+            return;
+        }
         if (!Has(seen, AttributeType.Origin) || !Has(seen, AttributeType.AsPath) || (r.Announced.Count > 0 && !Has(seen, AttributeType.NextHop)))
         {
             TreatAsWithdraw(r, "missing well-known mandatory attribute");

@@ -6,7 +6,8 @@ using L3Net.Model.Status;
 
 namespace L3Net.Cli.NodeStatus;
 
-/// <summary><c>l3netctl node status</c>: the local daemon's BGP sessions, as calicoctl shows them.</summary>
+/// <summary><c>l3netctl node status</c>: the local daemon's BGP sessions, as calicoctl shows them, and their BFD
+/// sessions.</summary>
 public static class NodeCommands
 {
     public static Option<string> SocketOption() => new("--socket")
@@ -64,6 +65,27 @@ public static class NodeCommands
             }
             table.WriteTo(console);
         }
+        WriteBfd(report, console);
+    }
+
+    /// <summary>The BFD sessions beside BGP sessions, as <c>birdc show bfd sessions</c> lists them; only when a peer
+    /// has one.</summary>
+    private static void WriteBfd(NodeStatusReport report, CliConsole console)
+    {
+        var peers = report.Peers.Where(p => p.Bfd is not null).ToList();
+        if (peers.Count == 0)
+            return;
+        console.Out.WriteLine();
+        console.Out.WriteLine("BFD status");
+        var table = new TextTable("PEER ADDRESS", "STATE", "SINCE", "DIAGNOSTIC", "MIN RX", "MIN TX", "MULTIPLIER", "TX INTERVAL", "DETECT TIME");
+        foreach (var p in peers)
+        {
+            var b = p.Bfd!;
+            var state = b.State == "Down" && b.RemoteState == "AdminDown" ? "Down (peer AdminDown)" : b.State;
+            table.Add([p.PeerAddress, state, Timestamp(b.Since), b.Diagnostic, $"{b.MinRxMs}ms", $"{b.MinTxMs}ms",
+                b.Multiplier.ToString(), $"{b.TransmitIntervalMs:0.#}ms", b.DetectionTimeMs > 0 ? $"{b.DetectionTimeMs:0.#}ms" : "-"]);
+        }
+        table.WriteTo(console);
     }
 
     private static bool IsIpv6(BgpPeerStatus peer) =>

@@ -32,10 +32,10 @@ public static class ResourceTables
                 r => IpamConfig(r, c => [Name(c), Flag(c.Spec.StrictAffinity), BlockLimit(c.Spec.MaxBlocksPerHost)])),
             ("BGPPeer", false) => (["NAME", "PEERIP", "NODE", "ASN"],
                 r => Peer(r, p => [Name(p), p.Spec.PeerIp ?? PeersBy(p.Spec), PeerNode(p.Spec), p.Spec.AsNumber ?? ""])),
-            ("BGPPeer", true) => (["NAME", "PEERIP", "NODE", "ASN", "PEERSELECTOR", "PASSWORD", "TTLSECURITY", "FILTERS"],
+            ("BGPPeer", true) => (["NAME", "PEERIP", "NODE", "ASN", "PEERSELECTOR", "PASSWORD", "TTLSECURITY", "KEEPALIVE"],
                 r => Peer(r, p => [Name(p), p.Spec.PeerIp ?? "", PeerNode(p.Spec), p.Spec.AsNumber ?? "",
                     p.Spec.PeerSelector ?? "", p.Spec.Password?.ToString() ?? "", p.Spec.TtlSecurity?.ToString() ?? "",
-                    string.Join(",", p.Spec.Filters ?? [])])),
+                    p.Spec.KeepaliveTime ?? ""])),
             ("BGPConfiguration", _) => (wide
                     ? ["NAME", "LOGSEVERITY", "MESHENABLED", "ASNUMBER", "LISTENPORT"]
                     : ["NAME", "LOGSEVERITY", "MESHENABLED", "ASNUMBER"],

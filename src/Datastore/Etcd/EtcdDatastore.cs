@@ -1,81 +1,103 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
 
 namespace L3Net.Datastore.Etcd;
 
 /// <summary>
-/// The distributed backend on etcd v3. A key's revision is etcd's <c>mod_revision</c>, the store revision is the
-/// response header's revision; compare-and-swap is a transaction comparing <c>mod_revision</c> (or
-/// <c>create_revision = 0</c> for create), whose failure branch reads the key to tell conflict from absence.
+/// The distributed backend on etcd v3 over gRPC (the KV and Watch services; the message types are the ones dotnet-etcd
+/// generates from etcd's protos). A key's revision is etcd's <c>mod_revision</c>, the store revision is the response
+/// header's revision; compare-and-swap is a transaction comparing <c>mod_revision</c> (or <c>create_revision = 0</c>
+/// for create), whose failure branch reads the key to tell conflict from absence. No record uses a lease: every
+/// record is durable (pools, blocks, affinities, handles, endpoints) and goes only when deleted.
 /// </summary>
 public sealed class EtcdDatastore(EtcdOptions options) : IDatastore
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(200);
-    private readonly EtcdGateway _gateway = new(options);
+
+    /// <summary>etcd closes the watch stream of a member that loses its leader, instead of leaving it silent; the
+    /// watch then resumes on the next endpoint.</summary>
+    private static readonly Metadata RequireLeader = new() { { "hasleader", "true" } };
+
+    private readonly EtcdEndpoints _endpoints = new(options);
+
+    /// <summary>A progress notification reached a watch: every change under the prefix up to the revision has been
+    /// delivered. For tests, which cannot otherwise see that the resume point moved.</summary>
+    internal event Action<string, long>? WatchProgressed;
 
     public async Task<KeyValue?> GetAsync(string key, CancellationToken ct = default)
     {
-        using var answer = await _gateway.CallAsync("/v3/kv/range", new JsonObject { ["key"] = EtcdGateway.Encode(key) }, ct);
-        return Kvs(answer.RootElement).FirstOrDefault();
+        var answer = await _endpoints.CallAsync((e, call) => e.Kv.RangeAsync(new RangeRequest { Key = Utf8(key) }, call), idempotent: true, ct);
+        return answer.Kvs.Count == 0 ? null : ToKeyValue(answer.Kvs[0]);
     }
 
     public async Task<ListResult> ListAsync(string prefix, CancellationToken ct = default)
     {
-        using var answer = await _gateway.CallAsync("/v3/kv/range", Range(prefix), ct);
-        var root = answer.RootElement;
-        return new ListResult(Kvs(root).ToList(), EtcdGateway.Long(root.GetProperty("header"), "revision"));
+        var answer = await _endpoints.CallAsync((e, call) => e.Kv.RangeAsync(Range(prefix), call), idempotent: true, ct);
+        return new ListResult(answer.Kvs.Select(ToKeyValue).ToList(), answer.Header.Revision);
     }
 
     public async Task<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct = default)
     {
-        var (succeeded, revision, _) = await TxnAsync(key, "CREATE", "create_revision", 0, Put(key, value), ct);
+        var absent = new Compare { Key = Utf8(key), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 };
+        var (succeeded, revision, _) = await TxnAsync(key, absent, Put(key, value), ct);
         return succeeded ? revision : throw new AlreadyExistsException(key);
     }
 
     public async Task<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct = default)
     {
-        var (succeeded, revision, current) = await TxnAsync(key, "MOD", "mod_revision", expectedRevision, Put(key, value), ct);
+        var (succeeded, revision, current) = await TxnAsync(key, Unchanged(key, expectedRevision), Put(key, value), ct);
         return succeeded ? revision : throw Failure(key, expectedRevision, current);
     }
 
     public async Task DeleteAsync(string key, long expectedRevision, CancellationToken ct = default)
     {
-        var delete = new JsonObject { ["request_delete_range"] = new JsonObject { ["key"] = EtcdGateway.Encode(key) } };
-        var (succeeded, _, current) = await TxnAsync(key, "MOD", "mod_revision", expectedRevision, delete, ct);
+        var delete = new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Utf8(key) } };
+        var (succeeded, _, current) = await TxnAsync(key, Unchanged(key, expectedRevision), delete, ct);
         if (!succeeded)
             throw Failure(key, expectedRevision, current);
     }
 
+    /// <summary>
+    /// One Watch stream at a time, opened from the next revision not yet delivered and asking for progress
+    /// notifications, which move that revision on while nothing under the prefix changes. A broken stream is opened
+    /// again from there, on the next endpoint when the one in use is gone, so that a resume after a long quiet spell
+    /// does not start from history compacted meanwhile. A watch etcd cancels because its start revision was compacted
+    /// ends with <see cref="ResyncRequiredException"/>.
+    /// </summary>
     public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long fromRevision,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var next = fromRevision > 0 ? fromRevision : (await ListAsync(prefix, ct)).Revision + 1;
+        var next = fromRevision > 0 ? fromRevision : await CurrentRevisionAsync(prefix, ct) + 1;
         while (true)
         {
-            var batch = new List<WatchEvent>();
-            var stream = OpenWatchAsync(prefix, next, ct);
-            await using var lines = stream.GetAsyncEnumerator(ct);
-            while (true)
+            var endpoint = _endpoints.Current;
+            using var stream = endpoint.Watch.Watch(RequireLeader, cancellationToken: ct);
+            try
             {
-                bool more;
-                try
+                await stream.RequestStream.WriteAsync(Create(prefix, next), ct);
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException)
+            {
+                // The call failed before the request went out; reading its response says why, below.
+            }
+            while (await ReadAsync(stream, endpoint, ct) is { } response)
+            {
+                if (response.CompactRevision > 0)
+                    throw new ResyncRequiredException(prefix, next);
+                if (response.Canceled)
+                    throw new DatastoreUnavailableException($"etcd {endpoint.Address} cancelled the watch on {prefix}: {response.CancelReason}");
+                if (response is { Created: false, Events.Count: 0 })
                 {
-                    more = await lines.MoveNextAsync();
+                    next = Math.Max(next, response.Header.Revision + 1);
+                    WatchProgressed?.Invoke(prefix, response.Header.Revision);
                 }
-                catch (Exception e) when (e is HttpRequestException or IOException or DatastoreUnavailableException && !ct.IsCancellationRequested)
+                foreach (var change in response.Events)
                 {
-                    // Dropped connection or a server gone: resume from the next revision, on whichever endpoint answers.
-                    more = false;
-                }
-                if (!more)
-                    break;
-                batch.Clear();
-                ReadEvents(lines.Current, prefix, next, batch);
-                foreach (var change in batch)
-                {
-                    next = change.Revision + 1;
-                    yield return change;
+                    next = change.Kv.ModRevision + 1;
+                    yield return ToWatchEvent(change);
                 }
             }
             await Task.Delay(ReconnectDelay, ct);
@@ -84,77 +106,79 @@ public sealed class EtcdDatastore(EtcdOptions options) : IDatastore
 
     public ValueTask DisposeAsync()
     {
-        _gateway.Dispose();
+        _endpoints.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private async IAsyncEnumerable<JsonElement> OpenWatchAsync(string prefix, long from, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The next message of a watch stream, or null once the stream is broken or closed (the endpoint is then
+    /// left for the next one if it could not connect or went away).</summary>
+    private async Task<WatchResponse?> ReadAsync(AsyncDuplexStreamingCall<WatchRequest, WatchResponse> stream, EtcdEndpoint endpoint,
+        CancellationToken ct)
     {
-        var request = Range(prefix);
-        request["start_revision"] = from;
-        using var response = await _gateway.StreamAsync("/v3/watch", new JsonObject { ["create_request"] = request }, ct);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        while (await reader.ReadLineAsync(ct) is { } line)
+        try
         {
-            if (line.Length == 0)
-                continue;
-            using var document = JsonDocument.Parse(line);
-            yield return document.RootElement.Clone();
+            return await stream.ResponseStream.MoveNext(ct) ? stream.ResponseStream.Current : null;
+        }
+        catch (RpcException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        catch (RpcException e)
+        {
+            if (EtcdFailure.NotConnected(e) || e.StatusCode == StatusCode.Unavailable)
+                _endpoints.MoveOn(endpoint);
+            return null;
         }
     }
 
-    /// <summary>One watch message: events, or a cancellation because the start revision was compacted.</summary>
-    private static void ReadEvents(JsonElement message, string prefix, long from, List<WatchEvent> into)
+    private async Task<long> CurrentRevisionAsync(string prefix, CancellationToken ct)
     {
-        if (!message.TryGetProperty("result", out var result))
-            throw new DatastoreUnavailableException($"etcd watch on {prefix}: {message}");
-        if (EtcdGateway.Long(result, "compact_revision") > 0)
-            throw new ResyncRequiredException(prefix, from);
-        if (!result.TryGetProperty("events", out var events))
-            return;
-        foreach (var e in events.EnumerateArray())
-        {
-            var kv = e.GetProperty("kv");
-            var deleted = e.TryGetProperty("type", out var type) && type.GetString() == "DELETE";
-            into.Add(new WatchEvent(deleted ? WatchEventType.Delete : WatchEventType.Put, EtcdGateway.DecodeKey(kv.GetProperty("key")),
-                deleted ? ReadOnlyMemory<byte>.Empty : Value(kv), EtcdGateway.Long(kv, "mod_revision")));
-        }
+        var range = Range(prefix);
+        range.CountOnly = true;
+        return (await _endpoints.CallAsync((e, call) => e.Kv.RangeAsync(range, call), idempotent: true, ct)).Header.Revision;
     }
 
-    private async Task<(bool Succeeded, long Revision, KeyValue? Current)> TxnAsync(string key, string target, string field,
-        long expected, JsonObject onSuccess, CancellationToken ct)
+    private async Task<(bool Succeeded, long Revision, KeyValue? Current)> TxnAsync(string key, Compare compare, RequestOp onSuccess,
+        CancellationToken ct)
     {
-        var encoded = EtcdGateway.Encode(key);
-        var txn = new JsonObject
+        var txn = new TxnRequest
         {
-            ["compare"] = new JsonArray(new JsonObject { ["key"] = encoded, ["target"] = target, [field] = expected, ["result"] = "EQUAL" }),
-            ["success"] = new JsonArray(onSuccess),
-            ["failure"] = new JsonArray(new JsonObject { ["request_range"] = new JsonObject { ["key"] = encoded } }),
+            Compare = { compare },
+            Success = { onSuccess },
+            Failure = { new RequestOp { RequestRange = new RangeRequest { Key = Utf8(key) } } },
         };
-        using var answer = await _gateway.CallAsync("/v3/kv/txn", txn, ct);
-        var root = answer.RootElement;
-        var succeeded = root.TryGetProperty("succeeded", out var s) && s.GetBoolean();
-        var current = succeeded ? null : Kvs(root.GetProperty("responses")[0].GetProperty("response_range")).FirstOrDefault();
-        return (succeeded, EtcdGateway.Long(root.GetProperty("header"), "revision"), current);
+        var answer = await _endpoints.CallAsync((e, call) => e.Kv.TxnAsync(txn, call), idempotent: false, ct);
+        var current = answer.Succeeded ? null : answer.Responses[0].ResponseRange.Kvs.Select(ToKeyValue).FirstOrDefault();
+        return (answer.Succeeded, answer.Header.Revision, current);
+    }
+
+    private static WatchRequest Create(string prefix, long from)
+    {
+        var range = Range(prefix);
+        return new WatchRequest
+        {
+            CreateRequest = new WatchCreateRequest { Key = range.Key, RangeEnd = range.RangeEnd, StartRevision = from, ProgressNotify = true },
+        };
     }
 
     private static DatastoreException Failure(string key, long expected, KeyValue? current)
         => current is null ? new NotFoundException(key) : new ConflictException(key, expected, current.Revision);
 
-    private static JsonObject Put(string key, ReadOnlyMemory<byte> value)
-        => new() { ["request_put"] = new JsonObject { ["key"] = EtcdGateway.Encode(key), ["value"] = Convert.ToBase64String(value.Span) } };
+    private static Compare Unchanged(string key, long expectedRevision)
+        => new() { Key = Utf8(key), Target = Compare.Types.CompareTarget.Mod, ModRevision = expectedRevision };
 
-    private static JsonObject Range(string prefix)
-        => new()
-        {
-            ["key"] = EtcdGateway.Encode(prefix.Length == 0 ? "\0" : prefix),
-            ["range_end"] = EtcdGateway.Encode(KeyRange.PrefixEnd(prefix) ?? "\0"),
-        };
+    private static RequestOp Put(string key, ReadOnlyMemory<byte> value)
+        => new() { RequestPut = new PutRequest { Key = Utf8(key), Value = ByteString.CopyFrom(value.Span) } };
 
-    private static IEnumerable<KeyValue> Kvs(JsonElement range)
-        => range.TryGetProperty("kvs", out var kvs)
-            ? kvs.EnumerateArray().Select(kv => new KeyValue(EtcdGateway.DecodeKey(kv.GetProperty("key")), Value(kv), EtcdGateway.Long(kv, "mod_revision"))).ToList()
-            : [];
+    /// <summary>Every key under the prefix; the empty prefix is the whole keyspace ("\0" to "\0").</summary>
+    private static RangeRequest Range(string prefix)
+        => new() { Key = Utf8(prefix.Length == 0 ? "\0" : prefix), RangeEnd = Utf8(KeyRange.PrefixEnd(prefix) ?? "\0") };
 
-    private static byte[] Value(JsonElement kv) => kv.TryGetProperty("value", out var v) ? v.GetBytesFromBase64() : [];
+    private static ByteString Utf8(string s) => ByteString.CopyFromUtf8(s);
+
+    private static KeyValue ToKeyValue(Mvccpb.KeyValue kv) => new(kv.Key.ToStringUtf8(), kv.Value.Memory, kv.ModRevision);
+
+    private static WatchEvent ToWatchEvent(Event change) => change.Type == Event.Types.EventType.Delete
+        ? new WatchEvent(WatchEventType.Delete, change.Kv.Key.ToStringUtf8(), ReadOnlyMemory<byte>.Empty, change.Kv.ModRevision)
+        : new WatchEvent(WatchEventType.Put, change.Kv.Key.ToStringUtf8(), change.Kv.Value.Memory, change.Kv.ModRevision);
 }

@@ -6,10 +6,7 @@ namespace L3Net.Datastore.Kubernetes;
 
 /// <summary>Where one datastore key lives in the API: the resource, the namespace (if namespaced) and the
 /// object name; <see cref="Encoded"/> when the key's own name is not a valid object name.</summary>
-public sealed record KubeObjectRef(KubeRoute Route, string? Namespace, string Name, string Key, bool Encoded)
-{
-    public string ItemPath => Route.Resource.ItemPath(Name, Namespace);
-}
+public sealed record KubeObjectRef(KubeRoute Route, string? Namespace, string Name, string Key, bool Encoded);
 
 /// <summary>A part of the key space stored as one resource type. Typed routes hold the l3net resources as their
 /// CRDs (or, for <c>NetworkPolicy</c>, the cluster's own networking.k8s.io objects: Felix then enforces what

@@ -13,24 +13,24 @@ namespace L3Net.Datastore.Kubernetes;
 /// old revision (the API writes nothing), and a watch over a prefix spanning several resource types (say
 /// <c>/l3net/</c>) is ordered within each type, not across them.
 /// </summary>
-public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions? options = null) : IDatastore
+public sealed class KubernetesDatastore(KubeApi client, KubeClientOptions? options = null) : IDatastore
 {
     private readonly KubeClientOptions _options = options ?? new KubeClientOptions();
 
     /// <summary>The API client this datastore talks through, for callers that read other API objects (the CNI
     /// plugin's pod lookup) over the same connection. Owned by the datastore.</summary>
-    public KubeApiClient Client => client;
+    public KubeApi Client => client;
 
     /// <summary>Opens the datastore the configuration string names: <c>kubernetes</c> (in-cluster, else
     /// <c>$KUBECONFIG</c>, else <c>~/.kube/config</c>) or <c>kubernetes:///path/to/kubeconfig</c>.</summary>
     public static KubernetesDatastore Open(string config, KubeClientOptions? options = null)
-        => new(KubeApiClient.ForDatastore(config, options)
+        => new(KubeApi.ForDatastore(config, options)
             ?? throw new ArgumentException($"'{config}' is not a Kubernetes datastore string (kubernetes or kubernetes:///path/to/kubeconfig)"), options);
 
     public async Task<KeyValue?> GetAsync(string key, CancellationToken ct = default)
     {
         var target = KubeKeyMap.Locate(key);
-        var obj = await Call(key, () => client.GetAsync(target.ItemPath, ct));
+        var obj = await Call(key, () => Collection(target.Route).GetAsync(target.Name, target.Namespace, ct));
         if (obj is null)
             return null;
         var kv = KubeObjectCodec.FromObject(target.Route, obj);
@@ -43,7 +43,7 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
         long? revision = null;
         foreach (var (route, ns) in CollectionsOf(prefix))
         {
-            var (objects, rv) = await Call(prefix, () => client.ListAsync(route.Resource.CollectionPath(ns), ct: ct));
+            var (objects, rv) = await Call(prefix, () => Collection(route).ListAsync(ns, ct: ct));
             // Lists of several types are read one after another; the oldest list revision is the safe one to
             // watch from: events seen twice rather than missed.
             revision = Math.Min(revision ?? long.MaxValue, KubeObjectCodec.Revision(rv, prefix));
@@ -59,7 +59,7 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
         var body = KubeObjectCodec.ToObject(target, value, null);
         try
         {
-            var created = await Call(key, () => client.CreateAsync(target.Route.Resource.CollectionPath(target.Namespace), body, ct));
+            var created = await Call(key, () => Collection(target.Route).CreateAsync(target.Namespace, body, ct));
             return RevisionOf(created, key);
         }
         catch (KubeApiException e) when (e.Code == 409)
@@ -74,7 +74,7 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
         var body = KubeObjectCodec.ToObject(target, value, expectedRevision);
         try
         {
-            return RevisionOf(await Call(key, () => client.ReplaceAsync(target.ItemPath, body, ct)), key);
+            return RevisionOf(await Call(key, () => Collection(target.Route).ReplaceAsync(target.Name, target.Namespace, body, ct)), key);
         }
         catch (KubeApiException e) when (e.Code == 404)
         {
@@ -91,7 +91,7 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
         var target = KubeKeyMap.Locate(key);
         try
         {
-            await Call(key, () => client.DeleteAsync(target.ItemPath, expectedRevision.ToString(CultureInfo.InvariantCulture), ct));
+            await Call(key, () => Collection(target.Route).DeleteAsync(target.Name, target.Namespace, expectedRevision.ToString(CultureInfo.InvariantCulture), ct));
         }
         catch (KubeApiException e) when (e.Code == 404)
         {
@@ -134,16 +134,16 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
         }
     }
 
-    /// <summary>One collection's events into the channel: resumes from the last resourceVersion (event or
-    /// bookmark) after the server ends a watch or the connection drops, backing off while the server is away;
-    /// a 410 for that version means the history is gone and surfaces as <see cref="ResyncRequiredException"/>.</summary>
+    /// <summary>One collection's events into the channel, followed from the list (or the revision asked for) for as
+    /// long as the watch runs (<see cref="KubeCollection.FollowAsync"/>: resumed after drops and restarts); a 410 for
+    /// the version reached means the history is gone and surfaces as <see cref="ResyncRequiredException"/>.</summary>
     private async Task PumpAsync(KubeRoute route, string? ns, string prefix, long fromRevision, ChannelWriter<WatchEvent> writer, CancellationToken ct)
     {
-        var path = route.Resource.CollectionPath(ns);
+        var collection = Collection(route);
         string rv;
         if (fromRevision <= 1)
         {
-            var (items, listRv) = await Call(prefix, () => client.ListAsync(path, ct: ct));
+            var (items, listRv) = await Call(prefix, () => collection.ListAsync(ns, ct: ct));
             foreach (var kv in items.Select(o => KubeObjectCodec.FromObject(route, o)).Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)))
                 await writer.WriteAsync(new WatchEvent(WatchEventType.Put, kv.Key, kv.Value, kv.Revision), ct);
             rv = listRv;
@@ -151,37 +151,25 @@ public sealed class KubernetesDatastore(KubeApiClient client, KubeClientOptions?
         else
             rv = (fromRevision - 1).ToString(CultureInfo.InvariantCulture);
 
-        for (var failures = 0; !ct.IsCancellationRequested;)
+        try
         {
-            try
+            await foreach (var e in collection.FollowAsync(ns, rv, null, _options, ct))
             {
-                await foreach (var e in client.WatchAsync(path, rv, ct: ct))
-                {
-                    failures = 0;
-                    rv = e.ResourceVersion ?? rv;
-                    if (e.Type == "BOOKMARK")
-                        continue;
-                    var kv = KubeObjectCodec.FromObject(route, e.Object);
-                    if (!kv.Key.StartsWith(prefix, StringComparison.Ordinal))
-                        continue;
-                    var type = e.Type == "DELETED" ? WatchEventType.Delete : WatchEventType.Put;
-                    await writer.WriteAsync(new WatchEvent(type, kv.Key, type == WatchEventType.Delete ? ReadOnlyMemory<byte>.Empty : kv.Value, kv.Revision), ct);
-                }
+                rv = e.ResourceVersion ?? rv;
+                var kv = KubeObjectCodec.FromObject(route, e.Object);
+                if (!kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                    continue;
+                var type = e.Type == "DELETED" ? WatchEventType.Delete : WatchEventType.Put;
+                await writer.WriteAsync(new WatchEvent(type, kv.Key, type == WatchEventType.Delete ? ReadOnlyMemory<byte>.Empty : kv.Value, kv.Revision), ct);
             }
-            catch (KubeApiException e) when (e.IsGone)
-            {
-                throw new ResyncRequiredException(prefix, KubeObjectCodec.Revision(rv, prefix) + 1);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
-            {
-                await Task.Delay(_options.Backoff(failures++), ct);
-            }
+        }
+        catch (KubeApiException e) when (e.IsGone)
+        {
+            throw new ResyncRequiredException(prefix, KubeObjectCodec.Revision(rv, prefix) + 1);
         }
     }
 
-    private static bool IsTransient(Exception e) =>
-        e is IOException or HttpRequestException or DatastoreUnavailableException or System.Text.Json.JsonException
-        || e is KubeApiException { Code: 429 or >= 500 };
+    private KubeCollection Collection(KubeRoute route) => new(client, route.Resource);
 
     private static IReadOnlyList<(KubeRoute Route, string? Namespace)> CollectionsOf(string prefix)
     {

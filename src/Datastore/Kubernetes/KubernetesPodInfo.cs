@@ -69,16 +69,16 @@ public sealed record PodInfo(string Namespace, string Name, string? NodeName,
 /// <summary>Reads pod metadata for the CNI plugin: two GETs (the pod, its namespace) with the plugin's own
 /// credentials (deploy/rbac.yaml grants l3net-cni get on pods and namespaces, nothing wider). It borrows the client
 /// (the plugin's datastore owns it), so the lookup and the IPAM writes share one connection and one TLS handshake.</summary>
-public sealed class KubernetesPodInfo(KubeApiClient client)
+public sealed class KubernetesPodInfo(KubeApi client)
 {
 
     /// <summary>The pod, or null when it does not exist (deleted before the runtime called us).</summary>
     public async Task<PodInfo?> GetAsync(string ns, string pod, CancellationToken ct = default)
     {
-        var obj = await client.GetAsync(KubeResource.Pods.ItemPath(pod, ns), ct);
+        var obj = await new KubeCollection(client, KubeResource.Pods).GetAsync(pod, ns, ct);
         if (obj is null)
             return null;
-        var nsObj = await client.GetAsync(KubeResource.Namespaces.ItemPath(ns), ct);
+        var nsObj = await new KubeCollection(client, KubeResource.Namespaces).GetAsync(ns, null, ct);
         return new PodInfo(ns, pod, obj["spec"]?["nodeName"]?.GetValue<string>(),
             StringMap(obj["metadata"]?["labels"]), StringMap(obj["metadata"]?["annotations"]), StringMap(nsObj?["metadata"]?["annotations"]))
         {

@@ -4,8 +4,17 @@ using L3Net.Netlink;
 
 namespace L3Net.Felix.Routes;
 
-/// <summary>What one route apply did.</summary>
-public sealed record RouteApplyResult(int Upserted, int Deleted, int Failed, IReadOnlyList<string> Errors);
+/// <summary>What one route apply did. <see cref="Unapplied"/> are the changes that did not reach the kernel, to retry:
+/// those it refused (<see cref="Failed"/> of them) and endpoint routes whose interface is not there yet.</summary>
+public sealed record RouteApplyResult(int Upserted, int Deleted, int Failed, IReadOnlyList<string> Errors)
+{
+    public static readonly RouteApplyResult None = new(0, 0, 0, []);
+
+    public IReadOnlyList<UnappliedRoute> Unapplied { get; init; } = [];
+}
+
+/// <summary>A change not made: <see cref="Refused"/> when the kernel said no, else the route's interface is missing.</summary>
+public sealed record UnappliedRoute(DesiredRoute Route, bool Delete, bool Refused);
 
 /// <summary>
 /// The route applier: turns <see cref="RouteTable"/> changes into netlink batches (many changes per send) and, on a
@@ -18,7 +27,7 @@ public sealed class RouteReconciler(RouteSocket socket)
 {
     /// <summary>Sends a plan (a <see cref="RouteTable"/> change set, or a resync's difference) as one netlink batch:
     /// each upsert a replace, each delete exactly one delete of the route as it was applied.</summary>
-    public RouteApplyResult Apply(RoutePlan plan) => Send(Batch(plan, Links()));
+    public RouteApplyResult Apply(RoutePlan plan) => Send(plan, Links());
 
     /// <summary>Full comparison with the kernel; returns what had to be repaired.</summary>
     public RouteApplyResult Resync(IReadOnlyDictionary<IPNetwork, DesiredRoute> desired)
@@ -26,16 +35,26 @@ public sealed class RouteReconciler(RouteSocket socket)
         var links = Links();
         var names = links.ToDictionary(kv => kv.Value, kv => kv.Key);
         var actual = ListOwn().Select(r => FromKernel(r, names)).OfType<DesiredRoute>();
-        return Send(Batch(RouteDiff.Compute(desired, actual), links));
+        return Send(RouteDiff.Compute(desired, actual), links);
     }
 
-    private RouteApplyResult Send(List<RouteChange> batch)
+    private RouteApplyResult Send(RoutePlan plan, IReadOnlyDictionary<string, int> links)
     {
-        if (batch.Count == 0)
-            return new RouteApplyResult(0, 0, 0, []);
-        var failures = socket.ApplyRoutes(batch);
-        var deletes = batch.Count(c => c.Operation == RouteOperation.Delete);
-        return new RouteApplyResult(batch.Count - deletes, deletes, failures.Count, failures.Take(10).Select(f => f.Error.Message).ToList());
+        var messages = Messages(plan, links);
+        var unapplied = plan.Upserts.Where(u => ToKernel(u, links) is null).Select(u => new UnappliedRoute(u, Delete: false, Refused: false)).ToList();
+        if (messages.Count == 0)
+            return RouteApplyResult.None with { Unapplied = unapplied };
+        var failures = socket.ApplyRoutes(messages.Select(m => m.Change).ToList());
+        // A failure names the kernel route it was about: the very object built for the message, whatever its value.
+        var sent = new Dictionary<Route, DesiredRoute>(ReferenceEqualityComparer.Instance);
+        foreach (var (change, route) in messages)
+            sent[change.Route] = route;
+        unapplied.AddRange(failures.Select(f => new UnappliedRoute(sent[f.Change.Route], f.Change.Operation == RouteOperation.Delete, Refused: true)));
+        var deletes = messages.Count(m => m.Change.Operation == RouteOperation.Delete);
+        return new RouteApplyResult(messages.Count - deletes, deletes, failures.Count, failures.Take(10).Select(f => f.Error.Message).ToList())
+        {
+            Unapplied = unapplied,
+        };
     }
 
     /// <summary>The netlink messages of a plan. A delete carries what identifies the route in the kernel — its type, its
@@ -43,11 +62,18 @@ public sealed class RouteReconciler(RouteSocket socket)
     /// interface is gone went with the interface, and one without an interface yet was never written: neither needs a
     /// delete, nor does it get one.</summary>
     internal static List<RouteChange> Batch(RoutePlan plan, IReadOnlyDictionary<string, int> links)
+        => Messages(plan, links).Select(m => m.Change).ToList();
+
+    private static List<(RouteChange Change, DesiredRoute Route)> Messages(RoutePlan plan, IReadOnlyDictionary<string, int> links)
     {
-        var batch = new List<RouteChange>(plan.Upserts.Count + plan.Deletes.Count);
-        batch.AddRange(plan.Deletes.Select(d => ToKernel(d, links)).OfType<Route>().Select(r => new RouteChange(RouteOperation.Delete, r)));
-        batch.AddRange(plan.Upserts.Select(u => ToKernel(u, links)).OfType<Route>().Select(r => new RouteChange(RouteOperation.Replace, r)));
-        return batch;
+        var messages = new List<(RouteChange, DesiredRoute)>(plan.Upserts.Count + plan.Deletes.Count);
+        foreach (var d in plan.Deletes)
+            if (ToKernel(d, links) is { } route)
+                messages.Add((new RouteChange(RouteOperation.Delete, route), d));
+        foreach (var u in plan.Upserts)
+            if (ToKernel(u, links) is { } route)
+                messages.Add((new RouteChange(RouteOperation.Replace, route), u));
+        return messages;
     }
 
     /// <summary>The protocol-77 routes of the main table, both families.</summary>
@@ -65,7 +91,7 @@ public sealed class RouteReconciler(RouteSocket socket)
     private Dictionary<string, int> Links() => socket.ListLinks().ToDictionary(l => l.Name, l => l.Index);
 
     /// <summary>The kernel form of a desired route; null for an endpoint whose interface is not there (yet): the
-    /// CNI plugin creates it, and the next change or resync installs the route.</summary>
+    /// CNI plugin creates it, and the route stays pending (<see cref="UnappliedRoute"/>) until it can be written.</summary>
     internal static Route? ToKernel(DesiredRoute r, IReadOnlyDictionary<string, int> links) => r.Kind switch
     {
         RouteKind.Endpoint => links.TryGetValue(r.Interface!, out var index)

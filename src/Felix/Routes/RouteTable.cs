@@ -8,7 +8,9 @@ namespace L3Net.Felix.Routes;
 /// destinations it touches, and <see cref="TakeChanges"/> hands the applier just those, so one new pod costs one route
 /// and one BGP update costs its prefixes, however large the table. It remembers the route it last handed out per
 /// destination, so a removal names the route as it was applied (a blackhole, an interface, next hops): the kernel
-/// matches a delete on its type, and a delete must hit our route and nothing else.
+/// matches a delete on its type, and a delete must hit our route and nothing else. A change the applier could not
+/// make comes back through <see cref="Retry"/>: it is dirty again, and the route remembered for it is what the kernel
+/// still holds, so the next <see cref="TakeChanges"/> hands it out once more.
 /// </summary>
 public sealed class RouteTable
 {
@@ -19,6 +21,7 @@ public sealed class RouteTable
     private readonly HashSet<IPAddress> _localAddresses = [];
     private readonly HashSet<IPNetwork> _dirty = [];
     private readonly Dictionary<IPNetwork, DesiredRoute> _applied = [];
+    private readonly Dictionary<IPNetwork, DesiredRoute?> _handedOutOver = [];
 
     private sealed record EndpointRoutes(string Interface, IPNetwork[] Destinations);
 
@@ -119,8 +122,10 @@ public sealed class RouteTable
     {
         var upserts = new List<DesiredRoute>();
         var deletes = new List<DesiredRoute>();
+        _handedOutOver.Clear();
         foreach (var d in _dirty)
         {
+            _handedOutOver[d] = _applied.GetValueOrDefault(d);
             if (Resolve(d) is { } route)
             {
                 upserts.Add(route);
@@ -134,6 +139,27 @@ public sealed class RouteTable
         _dirty.Clear();
         return new RoutePlan(upserts, deletes);
     }
+
+    /// <summary>A change of the last <see cref="TakeChanges"/> (or of a resync) that did not reach the kernel: the
+    /// destination is dirty again. A failed delete leaves <paramref name="route"/> in the kernel, so it is remembered as
+    /// applied (the retry deletes it); a failed upsert leaves what the kernel held before, so that is remembered.</summary>
+    public void Retry(DesiredRoute route, bool delete)
+    {
+        var d = route.Destination;
+        if (delete)
+            _applied[d] = route;
+        else if (_handedOutOver.TryGetValue(d, out var before))
+        {
+            if (before is null)
+                _applied.Remove(d);
+            else
+                _applied[d] = before;
+        }
+        _dirty.Add(d);
+    }
+
+    /// <summary>Destinations changed or retried and not yet handed out.</summary>
+    public int PendingCount => _dirty.Count;
 
     /// <summary>The whole desired table, for a full resync against the kernel.</summary>
     public IReadOnlyDictionary<IPNetwork, DesiredRoute> All()

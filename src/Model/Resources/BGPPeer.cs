@@ -22,8 +22,16 @@ public sealed class BGPPeerSpec
     public BgpPassword? Password { get; set; }
     public bool? KeepOriginalNextHop { get; set; }
 
-    /// <summary>Graceful-restart time as a Go-style duration, e.g. <c>120s</c>.</summary>
+    /// <summary>The graceful-restart time this node advertises to the peer (how long the peer keeps our routes while we
+    /// restart), a Go-style duration, e.g. <c>120s</c>; at most 4095 s, the capability's field.</summary>
     public string? MaxRestartTime { get; set; }
+
+    /// <summary>Seconds between KEEPALIVEs on this peer's sessions (Calico's <c>keepaliveTime</c>), a duration;
+    /// at most a third of the negotiated hold time.</summary>
+    public string? KeepaliveTime { get; set; }
+
+    /// <summary>The hold time offered in our OPEN to this peer, a duration: 0 (no keepalives) or 3 s to 65535 s.</summary>
+    public string? HoldTime { get; set; }
 
     /// <summary><c>UseNodeIP</c> (default) or <c>None</c>.</summary>
     public string? SourceAddress { get; set; }
@@ -33,8 +41,12 @@ public sealed class BGPPeerSpec
 
     public int? MaxPrefixes { get; set; }
 
-    /// <summary>Import filter: prefixes accepted from this peer (CIDRs; a route matches when inside one).</summary>
+    /// <summary>In Calico, names of BGPFilter resources. BGPFilter is not supported yet, so validation refuses any;
+    /// the field exists so that a Calico manifest using it is refused by name rather than misread.</summary>
     public List<string>? Filters { get; set; }
+
+    /// <summary>BFD beside the BGP session (see <see cref="BgpBfdSpec"/>).</summary>
+    public BgpBfdSpec? Bfd { get; set; }
 }
 
 /// <summary>The TCP MD5 password: a reference to a Kubernetes secret, or (lab and tests) an inline value.

@@ -64,13 +64,20 @@ public static class ResourceCodec
     private static IEnumerable<YamlNode> Documents(string text, string source)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             throw new ResourceFormatException(source, 1, [$"malformed YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}"]);
+        }
+        catch (ArgumentException)
+        {
+            // YamlDotNet's loader refuses this way a mapping entry with nothing before its colon (" : value"); the
+            // parser has moved on by then, so its position is an upper bound.
+            throw new ResourceFormatException(source, 1, [$"malformed YAML at or before line {parser.Current?.Start.Line}: a mapping entry has no key"]);
         }
         catch (InvalidOperationException)
         {

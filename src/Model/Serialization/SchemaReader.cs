@@ -14,7 +14,7 @@ internal sealed class SchemaReader(Action<string> unknownField, Action<string> e
 {
     public JsonNode? Read(YamlNode node, JsonTypeInfo info, string path)
     {
-        if (node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: null or "" or "~" or "null" })
+        if (IsNull(node))
             return null;
         switch (info.Kind)
         {
@@ -23,11 +23,11 @@ internal sealed class SchemaReader(Action<string> unknownField, Action<string> e
             case JsonTypeInfoKind.Dictionary when node is YamlMappingNode map:
                 var dictionary = new JsonObject();
                 foreach (var (key, value) in map.Children)
-                    dictionary[Name(key)] = Read(value, info.Options.GetTypeInfo(info.ElementType!), $"{path}.{Name(key)}");
+                    dictionary[Name(key)] = Entry(value, info.Options.GetTypeInfo(info.ElementType!), $"{path}.{Name(key)}");
                 return dictionary;
             case JsonTypeInfoKind.Enumerable when node is YamlSequenceNode sequence:
                 return new JsonArray(sequence.Children
-                    .Select((item, i) => Read(item, info.Options.GetTypeInfo(info.ElementType!), $"{path}[{i}]")).ToArray());
+                    .Select((item, i) => Entry(item, info.Options.GetTypeInfo(info.ElementType!), $"{path}[{i}]")).ToArray());
             case JsonTypeInfoKind.None when node is YamlScalarNode scalar:
                 return Scalar(scalar, Nullable.GetUnderlyingType(info.Type) ?? info.Type, path);
             default:
@@ -46,11 +46,23 @@ internal sealed class SchemaReader(Action<string> unknownField, Action<string> e
             var property = info.Properties.FirstOrDefault(p => p.Name == key && p.Set is not null);
             if (property is null)
                 unknownField(field);
-            else
+            else if (!IsNull(value)) // "field: ~" leaves the field unset, with its default, as the API server does
                 result[key] = Read(value, info.Options.GetTypeInfo(property.PropertyType), field);
         }
         return result;
     }
+
+    /// <summary>A list item or map value: an empty one ("- ~", "key:") is an error, since the resources hold no null entries.</summary>
+    private JsonNode? Entry(YamlNode node, JsonTypeInfo info, string path)
+    {
+        if (!IsNull(node))
+            return Read(node, info, path);
+        error($"{path}: empty entry (line {node.Start.Line})");
+        return null;
+    }
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: null or "" or "~" or "null" };
 
     private JsonNode? Scalar(YamlScalarNode scalar, Type type, string path)
     {

@@ -32,4 +32,31 @@ public sealed class BgpPeerStatus
     public long PrefixesReceived { get; set; }
     public long PrefixesAccepted { get; set; }
     public long PrefixesAdvertised { get; set; }
+
+    /// <summary>The BFD session beside this BGP session; null when the peer has no <c>spec.bfd.enabled</c>.</summary>
+    public BfdPeerStatus? Bfd { get; set; }
+}
+
+/// <summary>One BFD session (RFC 5880), as <c>birdc show bfd sessions</c> shows it.</summary>
+public sealed class BfdPeerStatus
+{
+    /// <summary>AdminDown, Down, Init, Up.</summary>
+    public string State { get; set; } = "";
+
+    /// <summary>The state the peer last reported; AdminDown means it was shut down on purpose (not a failure).</summary>
+    public string RemoteState { get; set; } = "";
+
+    /// <summary>Why the session last went down (RFC 5880 diagnostic), e.g. ControlDetectionTimeExpired.</summary>
+    public string Diagnostic { get; set; } = "";
+    public DateTimeOffset Since { get; set; }
+    public int MinRxMs { get; set; }
+    public int MinTxMs { get; set; }
+    public int Multiplier { get; set; }
+
+    /// <summary>The interval packets are sent at now (before jitter): 1000 until Up, then the larger of our minTx and
+    /// the peer's receive interval.</summary>
+    public double TransmitIntervalMs { get; set; }
+
+    /// <summary>Silence after which the session goes Down: the peer's multiplier times the agreed receive interval.</summary>
+    public double DetectionTimeMs { get; set; }
 }

@@ -1,10 +1,9 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using L3Net.Model.Resources;
 
 namespace L3Net.Model.Validation;
 
-internal static partial class BgpRules
+internal static class BgpRules
 {
     public static void Check(BGPConfiguration config, List<string> errors)
     {
@@ -18,13 +17,24 @@ internal static partial class BgpRules
         if (spec.LogSeverity is { } severity && severity.ToLowerInvariant() is not ("debug" or "info" or "warning" or "error" or "fatal" or "none"))
             errors.Add($"spec.logSeverityScreen: '{severity}' is not one of Debug, Info, Warning, Error, Fatal, None");
         foreach (var (community, i) in (spec.Communities ?? []).Select((c, i) => (c, i)))
-            if (!CommunityPattern().IsMatch(community.Value))
-                errors.Add($"spec.communities[{i}].value: '{community.Value}' is not a community (AA:NN or AA:NN:NN)");
+        {
+            if (string.IsNullOrWhiteSpace(community.Name))
+                errors.Add($"spec.communities[{i}].name: required");
+            if (!Community.TryParse(community.Value, out _))
+                errors.Add($"spec.communities[{i}].value: '{community.Value}' is not a community (AA:NN with 16-bit numbers or AA:NN:NN with 32-bit numbers)");
+        }
         foreach (var (advert, i) in (spec.PrefixAdvertisements ?? []).Select((a, i) => (a, i)))
+        {
             ResourceValidator.Cidr(advert.Cidr, $"spec.prefixAdvertisements[{i}].cidr", errors);
+            var names = (spec.Communities ?? []).Select(c => c.Name).ToHashSet();
+            foreach (var (entry, j) in advert.Communities.Select((c, j) => (c, j)))
+                if (!names.Contains(entry) && !Community.TryParse(entry, out _))
+                    errors.Add($"spec.prefixAdvertisements[{i}].communities[{j}]: '{entry}' is neither a name in spec.communities nor a community (AA:NN or AA:NN:NN)");
+        }
         Cidrs(spec.ServiceClusterIps, "spec.serviceClusterIPs", errors);
         Cidrs(spec.ServiceExternalIps, "spec.serviceExternalIPs", errors);
         Cidrs(spec.ServiceLoadBalancerIps, "spec.serviceLoadBalancerIPs", errors);
+        BfdRules.Check(spec.Bfd, "spec.bfd", errors);
     }
 
     public static void Check(BGPPeerSpec spec, List<string> errors)
@@ -44,37 +54,50 @@ internal static partial class BgpRules
         ResourceValidator.Selector(spec.PeerSelector, "spec.peerSelector", errors);
         if (spec.Password is { } password && (password.SecretKeyRef is null) == (password.Value is null))
             errors.Add("spec.password: give exactly one of secretKeyRef or value");
-        if (spec.MaxRestartTime is { } restart && !TryParseDuration(restart, out _))
-            errors.Add($"spec.maxRestartTime: '{restart}' is not a duration (e.g. 120s, 2m)");
+        if (spec.MaxRestartTime is { } restart)
+        {
+            if (!GoDuration.TryParse(restart, out var time))
+                errors.Add($"spec.maxRestartTime: '{restart}' is not a duration (e.g. 120s, 2m)");
+            else if (time.TotalSeconds > MaxRestartSeconds)
+                errors.Add($"spec.maxRestartTime: '{restart}' is more than {MaxRestartSeconds}s, the most the graceful restart capability carries");
+        }
+        CheckTimers(spec, errors);
         if (spec.SourceAddress is { } source && source is not ("UseNodeIP" or "None"))
             errors.Add($"spec.sourceAddress: '{source}' is not one of UseNodeIP, None");
         if (spec.TtlSecurity is { } ttl and (< 1 or > 255))
             errors.Add($"spec.ttlSecurity: {ttl} is not a hop count (1-255)");
         if (spec.MaxPrefixes is { } max and < 1)
             errors.Add($"spec.maxPrefixes: {max} must be positive");
-        foreach (var (filter, i) in (spec.Filters ?? []).Select((f, i) => (f, i)))
-            ResourceValidator.Cidr(filter, $"spec.filters[{i}]", errors);
+        if (spec.Filters is { Count: > 0 })
+            errors.Add("spec.filters: names BGPFilter resources, which L3Net does not support yet; remove the field");
+        BfdRules.Check(spec.Bfd, "spec.bfd", errors);
     }
 
-    /// <summary>Go-style durations as Calico writes them: <c>120s</c>, <c>2m</c>, <c>1h30m</c>, <c>500ms</c>.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
+    /// <summary>The capability's restart time is 12 bits (RFC 4724 3).</summary>
+    public const int MaxRestartSeconds = 4095;
+
+    /// <summary>RFC 4271 4.2: a hold time is 0 or at least 3 s (16 bits of seconds); a keepalive needs a hold time above it.</summary>
+    private static void CheckTimers(BGPPeerSpec spec, List<string> errors)
     {
-        duration = TimeSpan.Zero;
-        var matches = DurationPart().Matches(text);
-        if (matches.Count == 0 || string.Concat(matches.Select(m => m.Value)) != text)
-            return false;
-        foreach (Match m in matches)
+        TimeSpan? hold = null, keepalive = null;
+        if (spec.HoldTime is { } h)
         {
-            var n = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            duration += m.Groups[2].Value switch
-            {
-                "h" => TimeSpan.FromHours(n),
-                "m" => TimeSpan.FromMinutes(n),
-                "s" => TimeSpan.FromSeconds(n),
-                _ => TimeSpan.FromMilliseconds(n),
-            };
+            if (!GoDuration.TryParse(h, out var t) || t.TotalMilliseconds % 1000 != 0)
+                errors.Add($"spec.holdTime: '{h}' is not a whole number of seconds (e.g. 90s)");
+            else if (t.TotalSeconds is > 0 and < 3 or > ushort.MaxValue)
+                errors.Add($"spec.holdTime: '{h}' must be 0 or 3s to {ushort.MaxValue}s (RFC 4271)");
+            else
+                hold = t;
         }
-        return true;
+        if (spec.KeepaliveTime is { } k)
+        {
+            if (!GoDuration.TryParse(k, out var t) || t.TotalMilliseconds % 1000 != 0 || t.TotalSeconds < 1)
+                errors.Add($"spec.keepaliveTime: '{k}' is not a whole, positive number of seconds (e.g. 30s)");
+            else
+                keepalive = t;
+        }
+        if (hold is { } ht && keepalive is { } kt && (ht == TimeSpan.Zero || kt >= ht))
+            errors.Add($"spec.keepaliveTime: {spec.KeepaliveTime} must be less than spec.holdTime {spec.HoldTime} (a hold time of 0 sends no keepalives)");
     }
 
     private static void Cidrs(List<CidrEntry>? entries, string field, List<string> errors)
@@ -82,12 +105,6 @@ internal static partial class BgpRules
         foreach (var (entry, i) in (entries ?? []).Select((e, i) => (e, i)))
             ResourceValidator.Cidr(entry.Cidr, $"{field}[{i}].cidr", errors);
     }
-
-    [GeneratedRegex(@"^\d+:\d+(:\d+)?$")]
-    private static partial Regex CommunityPattern();
-
-    [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|h|m|s)")]
-    private static partial Regex DurationPart();
 
     internal static bool IsIPv4(string text) => IPAddress.TryParse(text, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
 }

@@ -11,7 +11,13 @@ public sealed record BgpInputs(
     NodeResource Self,
     IReadOnlyCollection<NodeResource> Nodes,
     BGPConfiguration? Config,
-    IReadOnlyCollection<BGPPeer> Peers);
+    IReadOnlyCollection<BGPPeer> Peers)
+{
+    /// <summary>Each node's BGP listen port by name; a node not listed listens on 179.</summary>
+    public IReadOnlyDictionary<string, int> ListenPorts { get; init; } = new Dictionary<string, int>();
+
+    public int ListenPortOf(NodeResource node) => ListenPorts.GetValueOrDefault(node.Metadata.Name, BGPConfiguration.DefaultListenPort);
+}
 
 /// <summary>
 /// Derives this node's BGP peers (pure, so every topology is unit-tested without sockets):
@@ -58,7 +64,8 @@ public static class PeerCalculator
     private static IPAddress? OwnAddress(NodeResource self, IPAddress address)
         => address.AddressFamily == AddressFamily.InterNetwork ? Address(self) : Address6(self);
 
-    public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null)
+    /// <param name="passwords">Resolves <c>spec.password</c> (a Secret on the Kubernetes datastore); inline values only when null.</param>
+    public static IReadOnlyList<PeerConfig> Calculate(BgpInputs inputs, Action<string>? warn = null, IPeerPasswords? passwords = null)
     {
         var self = inputs.Self;
         var peers = new Dictionary<IPAddress, PeerConfig>();
@@ -69,6 +76,12 @@ public static class PeerCalculator
             var s = bgpPeer.Spec;
             if (!AppliesTo(s, self))
                 continue;
+            string? password = null;
+            if (s.Password is { } secret && !(passwords ?? InlinePasswords.Instance).TryResolve(secret, out password, out var missing))
+            {
+                warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: {missing}; its sessions are not started without their MD5 key");
+                continue;
+            }
             var type = s.Node is null && string.IsNullOrWhiteSpace(s.NodeSelector) ? Global : NodeSpecific;
             if (!string.IsNullOrWhiteSpace(s.PeerSelector))
             {
@@ -76,7 +89,7 @@ public static class PeerCalculator
                 foreach (var n in others.Where(n => selector.Matches(n.Metadata.Labels)))
                 foreach (var address in SessionAddresses(self, n))
                 {
-                    peers[address] = Build(bgpPeer, address, 179, LocalAs(n, inputs.Config), type,
+                    peers[address] = Build(bgpPeer, self, password, address, inputs.ListenPortOf(n), LocalAs(n, inputs.Config), type,
                         IsReflector(self) && !SameCluster(self, n));
                 }
             }
@@ -93,7 +106,11 @@ public static class PeerCalculator
                     warn?.Invoke($"BGPPeer {bgpPeer.Metadata.Name}: peerIP {ip} needs this node's {family}, which is not set; ignored");
                     continue;
                 }
-                peers[ep.Address] = Build(bgpPeer, ep.Address, ep.Port, asn, type, false);
+                // As Calico: a peerIP without a port that is one of our nodes gets that node's listen port.
+                var port = ep.Port;
+                if (!HasPort(ip) && inputs.Nodes.FirstOrDefault(n => SessionAddressesOf(n).Contains(ep.Address)) is { } node)
+                    port = inputs.ListenPortOf(node);
+                peers[ep.Address] = Build(bgpPeer, self, password, ep.Address, port, asn, type, false);
             }
         }
 
@@ -111,10 +128,12 @@ public static class PeerCalculator
                 peers[address] = new PeerConfig
                 {
                     Address = address,
+                    Port = inputs.ListenPortOf(n),
                     SourceAddress = OwnAddress(self, address),
                     RemoteAs = LocalAs(n, inputs.Config),
                     PeerType = Mesh,
                     RouteReflectorClient = IsReflector(self) && !IsReflector(n),
+                    Bfd = BfdRequests.From(inputs.Config?.Spec.Bfd),
                 };
             }
         }
@@ -131,26 +150,35 @@ public static class PeerCalculator
 
     private static bool SameCluster(NodeResource a, NodeResource b) => IsReflector(b) && a.Spec.Bgp?.RouteReflectorClusterId == b.Spec.Bgp?.RouteReflectorClusterId;
 
-    private static PeerConfig Build(BGPPeer p, IPAddress address, int port, uint asn, string type, bool client) => new()
+    private static PeerConfig Build(BGPPeer p, NodeResource self, string? password, IPAddress address, int port, uint asn, string type, bool client) => new()
     {
         Address = address,
         Port = port,
         RemoteAs = asn,
         PeerType = type,
-        Password = p.Spec.Password?.Value,
+        Password = password,
         TtlSecurity = p.Spec.TtlSecurity,
-        SourceAddress = IPAddress.TryParse(p.Spec.SourceAddress, out var src) ? src : null,
+        // Calico's sourceAddress: UseNodeIP (the default) sends from the node's address of the family, None lets the
+        // kernel choose.
+        SourceAddress = p.Spec.SourceAddress == "None" ? null : OwnAddress(self, address),
         MaxPrefixes = p.Spec.MaxPrefixes,
         KeepOriginalNextHop = p.Spec.KeepOriginalNextHop ?? false,
         RouteReflectorClient = client,
+        HoldTime = GoDuration.Of(p.Spec.HoldTime),
+        KeepaliveTime = GoDuration.Of(p.Spec.KeepaliveTime),
+        GracefulRestartTime = GoDuration.Of(p.Spec.MaxRestartTime),
+        Bfd = BfdRequests.From(p.Spec.Bfd),
     };
+
+    private static IEnumerable<IPAddress> SessionAddressesOf(NodeResource n) => new[] { Address(n), Address6(n) }.OfType<IPAddress>();
+
+    private static bool HasPort(string text) => text.StartsWith('[') || text.Count(c => c == ':') == 1;
 
     /// <summary>"10.0.0.1", "10.0.0.1:1790", "[fd00::1]:179", "fd00::1".</summary>
     internal static IPEndPoint? ParseEndpoint(string text)
     {
         // IPAddress.TryParse accepts "[v6]:port" and drops the port, so forms with a port go through IPEndPoint.
-        var withPort = text.StartsWith('[') || text.Count(c => c == ':') == 1;
-        return withPort
+        return HasPort(text)
             ? IPEndPoint.TryParse(text, out var ep) ? new IPEndPoint(ep.Address, ep.Port == 0 ? 179 : ep.Port) : null
             : IPAddress.TryParse(text, out var a) ? new IPEndPoint(a, 179) : null;
     }

@@ -9,11 +9,12 @@ namespace L3Net.Node.Kubernetes;
 /// Under the Kubernetes datastore, what the node follows besides the l3net resources: the API's Nodes (labels and
 /// InternalIP, for BGPPeer node selectors and peering), Namespaces (labels, for policy namespaceSelectors) and Pods
 /// (labels and named container ports: the live ones, where the WorkloadEndpoint holds a copy made when the CNI plugin
-/// ran). One self-healing
-/// <see cref="KubeInformer"/> per collection; <paramref name="changed"/> is called when something the node uses
-/// changed (a pod's status churn is not), and <see cref="View"/> hands out a consistent copy to apply to a snapshot.
+/// ran). One list-then-watch per collection through KubernetesClient (<see cref="KubeCollection.FollowAsync"/>:
+/// resumed from the last resourceVersion, relisted on 410 Gone); <paramref name="changed"/> is called when something
+/// the node uses changed (a pod's status churn is not), and <see cref="View"/> hands out a consistent copy to apply
+/// to a snapshot.
 /// </summary>
-public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClientOptions? options = null)
+public sealed class KubeMetadata(KubeApi client, Action changed, KubeClientOptions? options = null)
 {
     private readonly KubeClientOptions _options = options ?? new KubeClientOptions();
     private readonly Lock _lock = new();
@@ -26,9 +27,9 @@ public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClien
     public Task Synced => Task.WhenAll(_synced.Select(s => s.Task));
 
     public Task RunAsync(CancellationToken ct) => Task.WhenAll(
-        FollowAsync(KubeResource.Nodes, 0, (key, o) => Set(_nodes, key, o is null ? null : KubeNodeInfo.From(o)), ct),
-        FollowAsync(KubeResource.Namespaces, 1, (key, o) => Set(_namespaces, key, o is null ? null : Labels(o)), ct),
-        FollowAsync(KubeResource.Pods, 2, (key, o) => Set(_pods, key, o is null ? null : KubePodInfo.From(o)), ct));
+        FollowAsync(KubeResource.Nodes, 0, _nodes, KubeNodeInfo.From, ct),
+        FollowAsync(KubeResource.Namespaces, 1, _namespaces, Labels, ct),
+        FollowAsync(KubeResource.Pods, 2, _pods, KubePodInfo.From, ct));
 
     public KubeMetadataView View
     {
@@ -40,29 +41,57 @@ public sealed class KubeMetadata(KubeApiClient client, Action changed, KubeClien
         }
     }
 
-    /// <summary>One collection for as long as the node runs; a failed list (API away) is retried with back-off, and
-    /// the informer's cache outlives the retry, so the relist reports only what changed meanwhile.</summary>
-    private async Task FollowAsync(KubeResource resource, int index, Func<string, JsonObject?, bool> apply, CancellationToken ct)
+    /// <summary>One collection for as long as the node runs: a list replaces what the map held (so a deletion missed
+    /// while away is noticed), then changes follow until the history is gone (relist) or the API is away (the list is
+    /// retried with back-off).</summary>
+    private async Task FollowAsync<T>(KubeResource resource, int index, Dictionary<string, T> map, Func<JsonObject, T> read, CancellationToken ct)
+        where T : class
     {
-        var informer = new KubeInformer(client, resource, options: _options);
+        var collection = new KubeCollection(client, resource);
         for (var failures = 0; !ct.IsCancellationRequested;)
         {
             try
             {
-                await foreach (var change in informer.RunAsync(ct))
+                var list = await collection.ListAsync(ct: ct);
+                if (Replace(map, list.Items.ToDictionary(KeyOf, read)))
+                    changed();
+                _synced[index].TrySetResult();
+                failures = 0;
+                await foreach (var e in collection.FollowAsync(null, list.ResourceVersion, null, _options, ct))
                 {
-                    failures = 0;
-                    if (change.Type == KubeChangeType.Synced)
-                        _synced[index].TrySetResult();
-                    else if (apply(change.Key, change.Type == KubeChangeType.Delete ? null : change.Object))
+                    if (Set(map, KeyOf(e.Object), e.Type == "DELETED" ? null : read(e.Object)))
                         changed();
                 }
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is DatastoreException or KubeApiException or HttpRequestException or IOException)
+            catch (KubeApiException e) when (e.IsGone)
+            {
+                // History compacted while we were away: the next list tells what changed meanwhile.
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && (e is DatastoreException || KubeCollection.IsTransient(e)))
             {
                 await Task.Delay(_options.Backoff(failures++), ct);
             }
         }
+    }
+
+    /// <summary>Replaces the whole map with a fresh list; true when that changed what the node sees.</summary>
+    private bool Replace<T>(Dictionary<string, T> map, Dictionary<string, T> fresh) where T : class
+    {
+        lock (_lock)
+        {
+            var same = map.Count == fresh.Count && fresh.All(kv => map.TryGetValue(kv.Key, out var old) && Same(old, kv.Value));
+            map.Clear();
+            foreach (var (k, v) in fresh)
+                map[k] = v;
+            return !same;
+        }
+    }
+
+    private static string KeyOf(JsonObject o)
+    {
+        var meta = o["metadata"];
+        var name = meta?["name"]?.GetValue<string>() ?? "";
+        return meta?["namespace"]?.GetValue<string>() is { } n ? $"{n}/{name}" : name;
     }
 
     /// <summary>Stores or removes one entry; true when that changed what the node sees.</summary>

@@ -4,13 +4,15 @@ namespace L3Net.Node.Status;
 
 /// <summary>
 /// What the status socket and the health port report, filled in by the parts of the daemon as they come up.
-/// Ready means: the node is registered, the dataplane was synced with the kernel once, and the last datastore read
-/// worked. Live (healthz) fails only when a loop died, which the supervisor cures with a restart.
+/// Ready means: the node is registered, the dataplane was synced with the kernel once and is not behind (no change the
+/// kernel refused has stayed unapplied beyond Felix's bound), and the last datastore read worked. Live (healthz) fails
+/// only when a loop died, which the supervisor cures with a restart.
 /// </summary>
 public sealed class NodeHealth(TimeProvider time)
 {
     private volatile bool _registered;
     private volatile bool _dataplaneSynced;
+    private volatile string? _dataplaneBehind;
     private volatile string? _datastoreError;
     private volatile string? _fatal;
 
@@ -25,9 +27,13 @@ public sealed class NodeHealth(TimeProvider time)
     public void DatastoreFailed(string error) => _datastoreError = error;
     public void Fatal(string error) => _fatal = error;
 
+    /// <summary>After each dataplane apply: why the kernel is behind what Felix wants, or null when it is not.</summary>
+    public void DataplaneBehind(string? why) => _dataplaneBehind = why;
+
     public (bool Ok, string Why) Ready()
         => !_registered ? (false, "node not registered yet")
          : _datastoreError is { } e ? (false, "datastore: " + e)
+         : _dataplaneBehind is { } b ? (false, "dataplane: " + b)
          : !_dataplaneSynced ? (false, "dataplane not synced yet")
          : (true, "ready");
 

@@ -1,72 +1,58 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using Prometheus;
 
 namespace L3Net.Node.Status;
 
 /// <summary>
-/// The daemon's Prometheus metrics, kept in memory and rendered in the text exposition format on <c>/metrics</c>
-/// (prometheus-net is not available here, and the format is a few lines). Every metric is declared once in
-/// <see cref="Declared"/> with its type and help so that a typo in a name fails loudly instead of inventing a series.
+/// The daemon's Prometheus metrics on prometheus-net, served on <c>/metrics</c>. They live in a registry of the
+/// daemon's own rather than the library's process-wide default, so that each daemon (and each test hosting one in a
+/// shared process) shows exactly what it declares. Node-wide figures are here; per-peer, IPAM and CNI figures have
+/// collectors of their own (<see cref="BgpPeerMetrics"/>, <see cref="IpamMetrics"/>, <see cref="CniMetrics"/>).
+/// Names follow Prometheus' conventions as Calico's do: an <c>l3net_</c> prefix, <c>_total</c> on counters,
+/// <c>_seconds</c> on durations.
 /// </summary>
 public sealed class NodeMetrics
 {
-    public static readonly IReadOnlyDictionary<string, (string Type, string Help)> Declared = new Dictionary<string, (string, string)>
+    /// <summary>1 ms to about 16 s: a route batch takes milliseconds, a resync with iptables-save and ipset a second on
+    /// a busy node.</summary>
+    private static readonly double[] ApplyBuckets = Histogram.ExponentialBuckets(0.001, 2, 15);
+
+    public NodeMetrics()
     {
-        ["l3net_bgp_sessions"] = ("gauge", "BGP sessions by FSM state."),
-        ["l3net_bgp_prefixes_received"] = ("gauge", "Prefixes received from all peers."),
-        ["l3net_bgp_prefixes_advertised"] = ("gauge", "Prefixes this node originates (blocks, borrowed /32s)."),
-        ["l3net_bgp_route_changes_total"] = ("counter", "Loc-RIB changes handed to the dataplane."),
-        ["l3net_dataplane_routes"] = ("gauge", "Routes the dataplane wants, by kind."),
-        ["l3net_dataplane_apply_seconds"] = ("summary", "Time to apply one change set to the kernel."),
-        ["l3net_dataplane_resyncs_total"] = ("counter", "Full comparisons of the dataplane with the kernel."),
-        ["l3net_dataplane_repairs_total"] = ("counter", "Kernel objects put back after a resync found them changed."),
-        ["l3net_dataplane_errors_total"] = ("counter", "Failed dataplane applies (retried at the next change or resync)."),
-        ["l3net_ipam_reads_total"] = ("counter", "IPAM queries for this node's blocks and borrowed addresses."),
-        ["l3net_datastore_resyncs_total"] = ("counter", "Watches restarted from a fresh list after history was compacted."),
-        ["l3net_errors_total"] = ("counter", "Errors by component."),
-    };
-
-    private readonly ConcurrentDictionary<(string Name, string Labels), double> _values = new();
-
-    public void Increment(string name, double by = 1, string labels = "")
-        => _values.AddOrUpdate((Check(name), labels), by, (_, v) => v + by);
-
-    public void Set(string name, double value, string labels = "") => _values[(Check(name), labels)] = value;
-
-    /// <summary>One observation of a summary: adds to <c>NAME_sum</c> and <c>NAME_count</c>.</summary>
-    public void Observe(string name, TimeSpan duration)
-    {
-        Check(name);
-        _values.AddOrUpdate((name + "_sum", ""), duration.TotalSeconds, (_, v) => v + duration.TotalSeconds);
-        _values.AddOrUpdate((name + "_count", ""), 1, (_, v) => v + 1);
+        Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        var f = Metrics.WithCustomRegistry(Registry);
+        RouteChanges = f.CreateCounter("l3net_bgp_route_changes_total", "Loc-RIB changes handed to the dataplane.");
+        PrefixesAdvertised = f.CreateGauge("l3net_bgp_prefixes_advertised", "Prefixes this node originates (blocks, borrowed /32s, service ranges).");
+        DataplaneRoutes = f.CreateGauge("l3net_dataplane_routes", "Routes the dataplane wants, by kind.", ["kind"]);
+        DataplaneApply = f.CreateHistogram("l3net_dataplane_apply_seconds", "Time to apply one change set (or a resync) to the kernel.",
+            new HistogramConfiguration { Buckets = ApplyBuckets });
+        DataplaneResyncs = f.CreateCounter("l3net_dataplane_resyncs_total", "Full comparisons of the dataplane with the kernel.");
+        DataplaneRepairs = f.CreateCounter("l3net_dataplane_repairs_total", "Kernel objects put back after a resync found them changed.");
+        DataplaneErrors = f.CreateCounter("l3net_dataplane_errors_total", "Failed dataplane applies (retried at the next change or resync).");
+        IpamReads = f.CreateCounter("l3net_ipam_reads_total", "IPAM queries for this node's blocks and borrowed addresses.");
+        DatastoreResyncs = f.CreateCounter("l3net_datastore_resyncs_total", "Watches restarted from a fresh list after history was compacted.");
+        Errors = f.CreateCounter("l3net_errors_total", "Errors by component.", ["component"]);
+        Peers = new BgpPeerMetrics(f);
+        Ipam = new IpamMetrics(f);
+        Cni = new CniMetrics(f);
+        Registry.AddBeforeCollectCallback(Peers.Collect);
     }
 
-    /// <summary>Removes every series of a gauge (before setting a fresh labelled set, e.g. sessions by state).</summary>
-    public void Reset(string name)
-    {
-        foreach (var key in _values.Keys.Where(k => k.Name == Check(name)))
-            _values.TryRemove(key, out _);
-    }
+    public CollectorRegistry Registry { get; }
+    public Counter RouteChanges { get; }
+    public Gauge PrefixesAdvertised { get; }
+    public Gauge DataplaneRoutes { get; }
+    public Histogram DataplaneApply { get; }
+    public Counter DataplaneResyncs { get; }
+    public Counter DataplaneRepairs { get; }
+    public Counter DataplaneErrors { get; }
+    public Counter IpamReads { get; }
+    public Counter DatastoreResyncs { get; }
+    public Counter Errors { get; }
+    public BgpPeerMetrics Peers { get; }
+    public IpamMetrics Ipam { get; }
+    public CniMetrics Cni { get; }
 
-    public double Get(string name, string labels = "") => _values.GetValueOrDefault((name, labels));
-
-    public string Render()
-    {
-        var sb = new StringBuilder();
-        foreach (var (name, (type, help)) in Declared.OrderBy(d => d.Key, StringComparer.Ordinal))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
-            var series = _values.Where(kv => kv.Key.Name == name || kv.Key.Name.StartsWith(name + "_", StringComparison.Ordinal) && type == "summary")
-                .OrderBy(kv => kv.Key.Name, StringComparer.Ordinal).ThenBy(kv => kv.Key.Labels, StringComparer.Ordinal).ToList();
-            if (series.Count == 0 && type != "summary")
-                sb.Append(CultureInfo.InvariantCulture, $"{name} 0\n");
-            foreach (var ((n, labels), value) in series)
-                sb.Append(CultureInfo.InvariantCulture, $"{n}{(labels.Length == 0 ? "" : "{" + labels + "}")} {value}\n");
-        }
-        return sb.ToString();
-    }
-
-    private static string Check(string name)
-        => Declared.ContainsKey(name) ? name : throw new ArgumentException($"metric '{name}' is not declared", nameof(name));
+    /// <summary>The text exposition format (0.0.4), what Prometheus and <c>promtool check metrics</c> read.</summary>
+    public Task WriteAsync(Stream to, CancellationToken ct) => Registry.CollectAndExportAsTextAsync(to, ct);
 }

@@ -35,8 +35,11 @@ public static class StatusServer
     {
         app.MapGet("/status", (HttpContext ctx) =>
             Results.Text(JsonSerializer.Serialize(ctx.RequestServices.GetRequiredService<NodeHealth>().Report(node), Json), "application/json"));
-        app.MapGet("/metrics", (HttpContext ctx) =>
-            Results.Text(ctx.RequestServices.GetRequiredService<NodeMetrics>().Render(), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await ctx.RequestServices.GetRequiredService<NodeMetrics>().WriteAsync(ctx.Response.Body, ctx.RequestAborted);
+        });
         app.MapGet("/healthz", (HttpContext ctx) => Answer(ctx.RequestServices.GetRequiredService<NodeHealth>().Live()));
         app.MapGet("/readyz", (HttpContext ctx) => Answer(ctx.RequestServices.GetRequiredService<NodeHealth>().Ready()));
     }

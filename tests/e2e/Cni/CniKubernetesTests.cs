@@ -29,7 +29,7 @@ public sealed class CniKubernetesTests
         // Created on a thread inside the node namespace: the listening socket lives there for good.
         await using var server = NetNamespace.Run(h.Node.NetnsPath, () => KubeTestSupport.NewServer());
         await using var relay = new NamespaceRelay(h.Node.Namespace, new IPEndPoint(IPAddress.Loopback, server.Url.Port));
-        var viaRelay = new KubeConfig { Server = new Uri($"http://127.0.0.1:{relay.Port}") };
+        KubeApi ViaRelay() => KubeApi.Connect(new k8s.KubernetesClientConfiguration { Host = $"http://127.0.0.1:{relay.Port}" }, KubeTestSupport.FastRetries);
         var kubeconfig = Path.Combine(Path.GetDirectoryName(h.LogFile)!, "kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, $"""
             apiVersion: v1
@@ -50,20 +50,15 @@ public sealed class CniKubernetesTests
             current-context: fake
             """, ct);
 
-        await using (var store = new KubernetesDatastore(new KubeApiClient(viaRelay, KubeTestSupport.FastRetries), KubeTestSupport.FastRetries))
+        await using (var store = new KubernetesDatastore(ViaRelay(), KubeTestSupport.FastRetries))
         {
             var resources = new ResourceStore(store);
             await resources.ApplyAsync(new IPPool { Metadata = { Name = "default" }, Spec = { Cidr = "10.77.0.0/24", BlockSize = 28 } }, ct);
             await resources.ApplyAsync(new IPPool { Metadata = { Name = "gold" }, Spec = { Cidr = "10.78.0.0/24", BlockSize = 28 } }, ct);
         }
-        using (var client = new KubeApiClient(viaRelay, KubeTestSupport.FastRetries))
-        {
-            await client.CreateAsync(KubeResource.Namespaces.CollectionPath(), Object("Namespace", "shop", null, []), ct);
-            await client.CreateAsync(KubeResource.Pods.CollectionPath("shop"), Object("Pod", "cart", "shop",
-                new JsonObject { [PodInfo.Ipv4PoolsAnnotation] = """["gold"]""" }), ct);
-            await client.CreateAsync(KubeResource.Pods.CollectionPath("shop"), Object("Pod", "till", "shop",
-                new JsonObject { [PodInfo.IpAddrsAnnotation] = """["10.77.0.42"]""" }), ct);
-        }
+        server.Put(KubeResource.Namespaces, Object("Namespace", "shop", null, []));
+        server.Put(KubeResource.Pods, Object("Pod", "cart", "shop", new JsonObject { [PodInfo.Ipv4PoolsAnnotation] = """["gold"]""" }));
+        server.Put(KubeResource.Pods, Object("Pod", "till", "shop", new JsonObject { [PodInfo.IpAddrsAnnotation] = """["10.77.0.42"]""" }));
 
         var conf = h.Conf().Replace($"\"{h.DatastoreUrl}\"", $"\"kubernetes://{kubeconfig}\"");
         var cartPod = h.AddPod("cart");
@@ -75,7 +70,7 @@ public sealed class CniKubernetesTests
         Assert.Equal("10.77.0.42", CniHarness.PodAddress(till.Ok()));
         Assert.True(cartPod.Ping("10.77.0.42"), "the annotated pods cannot reach each other");
 
-        await using (var store = new KubernetesDatastore(new KubeApiClient(viaRelay, KubeTestSupport.FastRetries), KubeTestSupport.FastRetries))
+        await using (var store = new KubernetesDatastore(ViaRelay(), KubeTestSupport.FastRetries))
         {
             var endpoints = (await new ResourceStore(store).ListAsync<WorkloadEndpoint>(ct: ct)).Items;
             var wep = Assert.Single(endpoints, e => e.Spec.Pod == "cart");
@@ -106,6 +101,7 @@ public sealed class CniKubernetesTests
         ["metadata"] = new JsonObject
         {
             ["name"] = name,
+            ["namespace"] = ns,
             ["labels"] = new JsonObject { ["app"] = name, ["tier"] = "web" },
             ["annotations"] = annotations ?? [],
         },

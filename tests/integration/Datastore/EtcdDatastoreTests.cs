@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using L3Net.Datastore;
 using L3Net.Datastore.Etcd;
+using L3Net.Testing;
 using Xunit;
 
 namespace L3Net.Tests.Integration.Datastore;
@@ -15,9 +15,7 @@ public sealed class EtcdDatastoreTests(EtcdServer etcd) : DatastoreContractTests
     {
         var first = await Store.CreateAsync(Key("counter"), Bytes("0"), Ct);
         var revision = await Store.UpdateAsync(Key("counter"), Bytes("1"), first, Ct);
-        using (var http = new HttpClient())
-            (await http.PostAsync($"http://127.0.0.1:{etcd.Port}/v3/kv/compaction",
-                new StringContent(new JsonObject { ["revision"] = revision }.ToJsonString()), Ct)).EnsureSuccessStatusCode();
+        etcd.Compact(revision);
         var e = await Assert.ThrowsAsync<ResyncRequiredException>(() => TakeAsync(Store.WatchAsync(Key(""), first, Ct), 1));
         Assert.Equal(first, e.FromRevision);
         Assert.Equal("1", Text((await TakeAsync(Store.WatchAsync(Key(""), revision, Ct), 1))[0].Value));
@@ -32,7 +30,8 @@ public sealed class EtcdDatastoreTests(EtcdServer etcd) : DatastoreContractTests
         etcd.Stop();
         try
         {
-            await Assert.ThrowsAsync<DatastoreUnavailableException>(() => Store.GetAsync(Key("kept"), Ct));
+            var down = await Assert.ThrowsAsync<DatastoreUnavailableException>(() => Store.GetAsync(Key("kept"), Ct));
+            Assert.Equal($"etcd unreachable: http://127.0.0.1:{etcd.Port}: Connection refused", down.Message);
             await Assert.ThrowsAsync<DatastoreUnavailableException>(() => Store.UpdateAsync(Key("kept"), Bytes("during"), revision, Ct));
         }
         finally
@@ -48,11 +47,50 @@ public sealed class EtcdDatastoreTests(EtcdServer etcd) : DatastoreContractTests
     }
 
     [Fact]
-    public async Task A_dead_first_endpoint_fails_over_to_the_next()
+    public async Task Progress_notifications_carry_a_quiet_watch_past_history_compacted_before_its_stream_broke()
     {
-        await using var store = DatastoreFactory.Open($"etcd://127.0.0.1:1,127.0.0.1:{etcd.Port}");
+        await using var store = new EtcdDatastore(EtcdOptions.Parse(etcd.Config));
+        long progress = 0;
+        store.WatchProgressed += (_, revision) => Interlocked.Exchange(ref progress, revision);
+        var start = await store.CreateAsync(Key("quiet/a"), Bytes("0"), Ct);
+        var watch = store.WatchAsync(Key("quiet/"), start + 1, Ct).GetAsyncEnumerator(Ct);
+        var next = watch.MoveNextAsync().AsTask();
+        // The store moves on while nothing under the watched prefix changes; then that history is compacted away.
+        var last = start;
+        for (var i = 0; i < 3; i++)
+            last = await store.CreateAsync(Key($"loud/{i}"), Bytes("x"), Ct);
+        await Eventually.AssertAsync(() => Interlocked.Read(ref progress) >= last, TimeSpan.FromSeconds(10), "a progress notification at the latest revision");
+        etcd.Compact(last);
+        etcd.Stop();
+        await etcd.StartAsync();
+        // The stream broke; it resumes after the notified revision, not from start + 1, which is gone.
+        var changed = await store.UpdateAsync(Key("quiet/a"), Bytes("1"), start, Ct);
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal((changed, "1"), (watch.Current.Revision, Text(watch.Current.Value)));
+        await watch.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_dead_first_endpoint_fails_over_to_the_next_for_calls_and_watches()
+    {
+        var endpoints = $"etcd://127.0.0.1:1,127.0.0.1:{etcd.Port}";
+        await using var watcher = DatastoreFactory.Open(endpoints);
+        var watch = watcher.WatchAsync(Key(""), (await Store.ListAsync(Key(""), Ct)).Revision + 1, Ct).GetAsyncEnumerator(Ct);
+        var next = watch.MoveNextAsync().AsTask();
+        await using var store = DatastoreFactory.Open(endpoints);
         var revision = await store.CreateAsync(Key("failover"), Bytes("x"), Ct);
         Assert.Equal(revision, (await Store.GetAsync(Key("failover"), Ct))!.Revision);
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(revision, watch.Current.Revision);
+        await watch.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_endpoint_down_is_one_line_naming_each()
+    {
+        await using var store = DatastoreFactory.Open("etcd://127.0.0.1:1,127.0.0.1:2");
+        var e = await Assert.ThrowsAsync<DatastoreUnavailableException>(() => store.CreateAsync(Key("x"), Bytes("x"), Ct));
+        Assert.Equal("etcd unreachable: http://127.0.0.1:1: Connection refused; http://127.0.0.1:2: Connection refused", e.Message);
     }
 
     [Fact]
@@ -61,5 +99,13 @@ public sealed class EtcdDatastoreTests(EtcdServer etcd) : DatastoreContractTests
         var options = EtcdOptions.Parse("etcd://a:2379,b:2379?ca=/etc/ca.pem&cert=/etc/c.pem&key=/etc/k.pem");
         Assert.Equal(["https://a:2379", "https://b:2379"], options.Endpoints);
         Assert.Equal(("/etc/ca.pem", "/etc/c.pem", "/etc/k.pem"), (options.CaFile, options.CertFile, options.KeyFile));
+        Assert.Equal(["http://a:2379"], EtcdOptions.Parse("etcd://a:2379").Endpoints);
     }
+
+    [Theory]
+    [InlineData("etcd://a:2379?cacert=/etc/ca.pem", "unknown etcd parameter 'cacert'")]
+    [InlineData("etcd://a:2379?cert=/etc/c.pem", "cert and key go together")]
+    [InlineData("etcd://?ca=/etc/ca.pem", "no etcd endpoint")]
+    public void A_bad_configuration_string_names_the_problem(string config, string problem)
+        => Assert.Contains(problem, Assert.Throws<ArgumentException>(() => EtcdOptions.Parse(config)).Message);
 }

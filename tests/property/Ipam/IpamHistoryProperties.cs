@@ -1,6 +1,5 @@
 using System.Net;
-using FsCheck;
-using FsCheck.Fluent;
+using FsCheck.Xunit;
 using L3Net.Datastore;
 using L3Net.Datastore.Sqlite;
 using L3Net.Ipam;
@@ -14,14 +13,14 @@ namespace L3Net.Tests.Property.Ipam;
 /// IPv6 /124, blocks of four, so claims and borrowing happen all the time), each run on a fresh SQLite file. After every
 /// step the store must agree with a plain model of who holds what; at the end every free address must be assignable.
 /// </summary>
+[Properties(Arbitrary = new[] { typeof(IpamOpGen) })]
 public sealed class IpamHistoryProperties
 {
     private const int PoolSize = 16;
 
-    [Fact]
-    public void Random_histories_keep_every_IPAM_invariant()
-        => Check.One(Config.QuickThrowOnFailure.WithMaxTest(25).WithEndSize(30),
-            Prop.ForAll(IpamOpGen.Histories(), ops => Task.Run(() => RunAsync(ops)).GetAwaiter().GetResult()));
+    /// <summary>Each run is a fresh SQLite file, so 25 histories of up to 30 steps.</summary>
+    [Property(MaxTest = 25, EndSize = 30)]
+    public Task Random_histories_keep_every_IPAM_invariant(IpamOp[] ops) => RunAsync(ops);
 
     private static async Task RunAsync(IpamOp[] ops)
     {

@@ -33,19 +33,6 @@ public static class IpamOpGen
         (2, from n in Node from h in Handle from o in Gen.Choose(0, 15) select (IpamOp)new Static(n, h, o)),
         (1, Node.Select(n => (IpamOp)new ReleaseEmptyBlocks(n))));
 
-    /// <summary>Histories of up to 30 steps; shrinking drops steps (halves first, then one at a time).</summary>
-    public static Arbitrary<IpamOp[]> Histories() => Arb.From(
-        Gen.Sized(size => Gen.Choose(1, Math.Clamp(size, 1, 30)).SelectMany(n => Gen.ArrayOf(Op, n))),
-        Shrink);
-
-    private static IEnumerable<IpamOp[]> Shrink(IpamOp[] ops)
-    {
-        if (ops.Length > 1)
-        {
-            yield return ops[..(ops.Length / 2)];
-            yield return ops[(ops.Length / 2)..];
-        }
-        for (var i = 0; i < ops.Length; i++)
-            yield return [.. ops[..i], .. ops[(i + 1)..]];
-    }
+    /// <summary>Histories of up to 30 steps; shrinking drops steps.</summary>
+    public static Arbitrary<IpamOp[]> Histories() => Property.Histories.Of(Op, maxSteps: 30);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using L3Net.Model.Resources;
 using L3Net.Model.Serialization;
 using Xunit;
@@ -8,11 +9,36 @@ using Xunit;
 namespace L3Net.Tests.Property.Model;
 
 /// <summary>Whatever the codec writes, it reads back unchanged: YAML, JSON and the stored (source-generated) form.</summary>
+[Properties(Arbitrary = new[] { typeof(ResourceArbitraries) })]
 public sealed class ResourceRoundTripProperties
+{
+    /// <summary>Asserts (so a failure shows the differing text) and returns true for FsCheck.</summary>
+    private static bool RoundTrips(Resource resource)
+    {
+        var json = ResourceCodec.ToJson(resource);
+        var kind = ResourceKinds.Of(resource.GetType());
+        var fromYaml = Assert.Single(ResourceCodec.Parse(ResourceCodec.ToYaml(resource)).Resources);
+        var fromJson = Assert.Single(ResourceCodec.Parse(json).Resources);
+        var fromStorage = (Resource)JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(resource, kind.JsonTypeInfo), kind.JsonTypeInfo)!;
+        Assert.Equal(json, ResourceCodec.ToJson(fromYaml));
+        Assert.Equal(json, ResourceCodec.ToJson(fromJson));
+        Assert.Equal(json, ResourceCodec.ToJson(fromStorage));
+        return true;
+    }
+
+    [Property]
+    public bool Nodes_round_trip(NodeResource node) => RoundTrips(node);
+
+    [Property]
+    public bool Pools_round_trip(IPPool pool) => RoundTrips(pool);
+}
+
+/// <summary>Valid nodes and pools, with label values of any text.</summary>
+public static class ResourceArbitraries
 {
     private static readonly Gen<string> LabelValues = ArbMap.Default.GeneratorFor<NonNull<string>>().Select(s => s.Get);
 
-    private static Arbitrary<NodeResource> Nodes()
+    public static Arbitrary<NodeResource> Nodes()
         => (from octet in Gen.Choose(0, 255)
             from length in Gen.Choose(8, 32)
             from asn in Gen.Choose(1, int.MaxValue)
@@ -32,7 +58,7 @@ public sealed class ResourceRoundTripProperties
                 },
             }).ToArbitrary();
 
-    private static Arbitrary<IPPool> Pools()
+    public static Arbitrary<IPPool> Pools()
         => (from octet in Gen.Choose(0, 255)
             from length in Gen.Choose(8, 24)
             from block in Gen.Choose(24, 32)
@@ -42,24 +68,4 @@ public sealed class ResourceRoundTripProperties
                 Metadata = { Name = $"pool-{octet}" },
                 Spec = { Cidr = $"{octet & (0xFF << Math.Max(0, 8 - length)) & 0xFF}.0.0.0/{length}", BlockSize = block, NatOutgoing = nat },
             }).ToArbitrary();
-
-    /// <summary>Asserts (so a failure shows the differing text) and returns true for FsCheck.</summary>
-    private static bool RoundTrips(Resource resource)
-    {
-        var json = ResourceCodec.ToJson(resource);
-        var kind = ResourceKinds.Of(resource.GetType());
-        var fromYaml = Assert.Single(ResourceCodec.Parse(ResourceCodec.ToYaml(resource)).Resources);
-        var fromJson = Assert.Single(ResourceCodec.Parse(json).Resources);
-        var fromStorage = (Resource)JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(resource, kind.JsonTypeInfo), kind.JsonTypeInfo)!;
-        Assert.Equal(json, ResourceCodec.ToJson(fromYaml));
-        Assert.Equal(json, ResourceCodec.ToJson(fromJson));
-        Assert.Equal(json, ResourceCodec.ToJson(fromStorage));
-        return true;
-    }
-
-    [Fact]
-    public void Nodes_round_trip() => Prop.ForAll(Nodes(), n => RoundTrips(n)).QuickCheckThrowOnFailure();
-
-    [Fact]
-    public void Pools_round_trip() => Prop.ForAll(Pools(), p => RoundTrips(p)).QuickCheckThrowOnFailure();
 }

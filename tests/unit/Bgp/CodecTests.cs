@@ -94,7 +94,8 @@ public sealed class CodecTests
     [InlineData(new byte[] { 0x40, 1, 1, 9 }, "ORIGIN")]              // ORIGIN value out of range
     [InlineData(new byte[] { 0xC0, 1, 1, 0 }, "ORIGIN")]              // ORIGIN flagged optional
     [InlineData(new byte[] { 0xC0, 8, 3, 0, 0, 0 }, "COMMUNITIES")]   // COMMUNITIES not a multiple of 4
-    [InlineData(new byte[] { 0x40, 5, 50, 0 }, "overruns")]          // attribute longer than the attribute field
+    [InlineData(new byte[] { 0xC0, 16, 0 }, "EXTENDED_COMMUNITIES")]  // EXTENDED_COMMUNITIES empty (RFC 7606 7.14)
+    [InlineData(new byte[] { 0xC0, 16, 5, 0, 2, 0, 1, 0 }, "EXTENDED_COMMUNITIES")] // not a multiple of 8
     public void Malformed_attributes_make_the_UPDATE_treat_as_withdraw(byte[] extra, string reason)
     {
         // The malformed attribute comes first so that it wins over the well-formed copy (later duplicates are discarded).
@@ -122,11 +123,56 @@ public sealed class CodecTests
     [InlineData(new byte[0], new byte[] { 33, 10, 1, 2, 3, 4 }, 3, 10)]                              // prefix length 33
     [InlineData(new byte[0], new byte[] { 24, 10, 1 }, 3, 10)]                                       // NLRI overruns
     [InlineData(new byte[] { 0x80, 14, 5, 0, 2, 1, 0, 0, 0x80, 14, 5, 0, 2, 1, 0, 0 }, new byte[0], 3, 1)] // MP_REACH twice
+    [InlineData(new byte[] { 0x40, 5, 50, 0 }, new byte[] { 24, 10, 1, 2 }, 3, 1)]               // overrun, no MP attribute located
+    [InlineData(new byte[] { 0x40, 1, 1, 9, 0x40, 77, 0 }, new byte[] { 24, 10, 1, 2 }, 3, 2)]  // a withdraw error, then a reset one
+    [InlineData(new byte[] { 0xC0, 16, 0, 0x40, 77, 0 }, new byte[] { 24, 10, 1, 2 }, 3, 2)]    // bad EXTENDED_COMMUNITIES, then a reset
     public void Broken_UPDATEs_reset_the_session_with_the_RFC_subcode(byte[] extra, byte[] nlri, int code, int subcode)
     {
-        var e = Assert.Throws<BgpProtocolException>(() => Decode(RawUpdate([.. Mandatory, .. extra], nlri)));
+        // The broken part comes first: the decoder must not stop at the first error, nor let an earlier copy win.
+        var e = Assert.Throws<BgpProtocolException>(() => Decode(RawUpdate([.. extra, .. Mandatory], nlri)));
         Assert.Equal((BgpError)code, e.Code);
         Assert.Equal(subcode, e.Subcode);
+    }
+
+    [Fact]
+    public void A_missing_mandatory_attribute_does_not_hide_a_later_reset()
+    {
+        var e = Assert.Throws<BgpProtocolException>(() => Decode(RawUpdate([.. Mandatory[..13], 0x40, 77, 0], [24, 10, 1, 2])));
+        Assert.Equal(BgpSubcode.UnrecognizedWellKnownAttribute, e.Subcode);
+    }
+
+    // MP_REACH_NLRI for 2001:db8::/32 with next hop fd00::1, under the given flags.
+    private static byte[] MpReach(byte flags) =>
+        [flags, 14, 26, 0, 2, 1, 16, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 32, 0x20, 0x01, 0x0D, 0xB8];
+
+    [Fact]
+    public void An_overrun_after_MP_REACH_withdraws_its_prefixes_and_keeps_the_session()
+    {
+        var parsed = Decode(RawUpdate([.. MpReach(0x80), .. Mandatory[..13], 0x40, 5, 50, 0], []));
+        Assert.Contains("overruns", parsed.TreatAsWithdrawReason);
+        Assert.Equal("2001:db8::/32", parsed.Withdrawn.Single().ToString());
+        Assert.Empty(parsed.MpAnnounced);
+    }
+
+    [Theory]
+    [InlineData(0x40)] // flagged well-known
+    [InlineData(0xC0)] // flagged transitive
+    public void MP_REACH_with_wrong_flags_is_treat_as_withdraw(byte flags)
+    {
+        var parsed = Decode(RawUpdate([.. MpReach(flags), .. Mandatory[..13]], []));
+        Assert.Contains("MP_REACH_NLRI", parsed.TreatAsWithdrawReason);
+        Assert.Equal("2001:db8::/32", parsed.Withdrawn.Single().ToString());
+        Assert.Empty(parsed.MpAnnounced);
+    }
+
+    [Fact]
+    public void MP_UNREACH_with_wrong_flags_still_withdraws_and_takes_the_UPDATE_s_routes_with_it()
+    {
+        byte[] unreach = [0x40, 15, 8, 0, 2, 1, 32, 0x20, 0x01, 0x0D, 0xB8];
+        var parsed = Decode(RawUpdate([.. unreach, .. Mandatory], [24, 10, 1, 2]));
+        Assert.Contains("MP_UNREACH_NLRI", parsed.TreatAsWithdrawReason);
+        Assert.Equal(["2001:db8::/32", "10.1.2.0/24"], parsed.Withdrawn.Select(p => p.ToString()));
+        Assert.Empty(parsed.Announced);
     }
 
     [Fact]

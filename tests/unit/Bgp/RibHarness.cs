@@ -27,8 +27,8 @@ internal sealed class RibHarness
     public RibSource Local { get; }
 
     /// <summary>The key of route-reflector clients reached from <see cref="LocalAddress"/>.</summary>
-    public static ExportKey ClientKey(bool fourOctetAs = true, ValueArray<Prefix>? exportFilter = null)
-        => new(Ibgp: true, LocalAs, LocalAddress, RouteReflectorClient: true, KeepOriginalNextHop: false, null, fourOctetAs, exportFilter);
+    public static ExportKey ClientKey(bool fourOctetAs = true)
+        => new(Ibgp: true, LocalAs, LocalAddress, RouteReflectorClient: true, KeepOriginalNextHop: false, null, fourOctetAs);
 
     public UpdateGroup Group(ExportKey key, long maxLagBytes = 4L << 20) => new(key, LocalAs, ClusterId, Engine.Lock) { MaxLagBytes = maxLagBytes };
 

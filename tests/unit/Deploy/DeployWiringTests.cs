@@ -189,10 +189,19 @@ public sealed class DeployWiringTests
         var kubeconfig = heredoc.Replace("${KUBERNETES_SERVICE_HOST}", "10.96.0.1").Replace("${KUBERNETES_SERVICE_PORT}", "443")
             .Replace("$(base64 -w0 < \"$TOKEN_DIR/ca.crt\")", Convert.ToBase64String(Encoding.UTF8.GetBytes(ca.Pem)))
             .Replace("$(cat \"$TOKEN_DIR/token\")", "cni-token");
-        var config = KubeConfig.FromKubeconfigText(kubeconfig, "/etc/cni/net.d");
-        Assert.Equal(new Uri("https://10.96.0.1:443"), config.Server);
-        Assert.Equal("cni-token", config.Token);
-        Assert.Equal(ca.Certificate.Thumbprint, Assert.Single(config.CaCertificates!).Thumbprint);
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, kubeconfig);
+            var config = KubeApi.LoadConfig(file);
+            Assert.Equal(new Uri("https://10.96.0.1:443"), new Uri(config.Host));
+            Assert.Equal("cni-token", config.AccessToken);
+            Assert.Equal(ca.Certificate.Thumbprint, Assert.Single(config.SslCaCerts!).Thumbprint);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

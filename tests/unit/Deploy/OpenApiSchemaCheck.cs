@@ -55,6 +55,8 @@ internal static class OpenApiSchemaCheck
                     errors.Add($"{path}: must be an array");
                     return;
                 }
+                if (schema["maxItems"] is { } most && arr.Count > most.GetValue<long>())
+                    errors.Add($"{path}: at most {most.GetValue<long>()} items");
                 for (var i = 0; i < arr.Count; i++)
                     Check(schema["items"]!, arr[i], $"{path}[{i}]", errors);
                 break;

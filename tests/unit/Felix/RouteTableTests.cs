@@ -145,4 +145,39 @@ public sealed class RouteTableTests
         Assert.Equal([N("10.244.2.0/26"), N("10.244.1.5/32")], plan.Upserts.Select(r => r.Destination));
         Assert.Equal(N("10.244.9.0/26"), Assert.Single(plan.Deletes).Destination);
     }
+
+    [Fact]
+    public void A_refused_upsert_is_handed_out_again_and_a_later_delete_names_what_the_kernel_still_holds()
+    {
+        var t = new RouteTable();
+        t.SetBlocks([N("10.244.1.0/26")]);
+        t.TakeChanges();
+        // The blackhole is to become a learned route; the kernel refuses the replace, so it keeps the blackhole.
+        t.SetBlocks([]);
+        t.SetLearned(N("10.244.1.0/26"), [A("10.0.0.2")]);
+        var refused = Assert.Single(t.TakeChanges().Upserts);
+        t.Retry(refused, delete: false);
+
+        Assert.Equal(1, t.PendingCount);
+        Assert.Equal(refused, Assert.Single(t.TakeChanges().Upserts));
+        t.Retry(refused, delete: false);
+        t.SetLearned(N("10.244.1.0/26"), []);
+        Assert.Equal(RouteKind.Blackhole, Assert.Single(t.TakeChanges().Deletes).Kind);
+        Assert.Equal(0, t.PendingCount);
+    }
+
+    [Fact]
+    public void A_refused_delete_is_handed_out_again()
+    {
+        var t = new RouteTable();
+        t.SetLearned(N("10.244.2.0/26"), [A("10.0.0.2")]);
+        t.TakeChanges();
+        t.SetLearned(N("10.244.2.0/26"), []);
+        var refused = Assert.Single(t.TakeChanges().Deletes);
+        t.Retry(refused, delete: true);
+
+        var again = t.TakeChanges();
+        Assert.Empty(again.Upserts);
+        Assert.Equal(refused, Assert.Single(again.Deletes));
+    }
 }

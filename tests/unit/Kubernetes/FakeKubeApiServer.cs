@@ -23,7 +23,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private sealed record HistoryEntry(long Rv, string Type, string Collection, string? Ns, JsonObject Obj);
     private sealed record Watcher(string Collection, string? Ns, Func<JsonObject, bool> Filter, Channel<string?> Lines);
 
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, bool> _served = []; // collection id -> namespaced
@@ -32,7 +32,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly List<Watcher> _watchers = [];
     private readonly X509Certificate2? _tlsCert;
     private readonly bool _requireClientCert;
-    private readonly Task _acceptLoop;
+    private Task _acceptLoop;
     private long _rv = 1000;
     private long _compactedThrough;
     private int _failNext, _failCode;
@@ -43,10 +43,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         _tlsCert = tlsCertificate;
         _requireClientCert = requireClientCertificate;
         _listener.Start();
+        Url = new Uri($"{(_tlsCert is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
         _acceptLoop = AcceptLoopAsync();
     }
 
-    public Uri Url => new($"{(_tlsCert is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+    public Uri Url { get; }
     public string? RequiredToken { get; set; }
 
     /// <summary>While set, new watches are refused with 503 (a server restarting): lets history move on while a
@@ -55,6 +56,38 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     public List<string> Requests { get; } = [];
     public string? LastClientCertificateSubject { get; private set; }
     public long CurrentRevision { get { lock (_lock) return _rv; } }
+
+    /// <summary>What a cluster admin's kubectl would do, for tests to arrange and change the cluster's own objects
+    /// (Pods, Namespaces, Nodes, Secrets) that l3net only reads. <paramref name="collectionId"/> as in <see cref="Serve"/>.</summary>
+    public JsonObject Put(string collectionId, string? ns, JsonObject obj) => Create(collectionId, ns, obj.DeepClone().AsObject()).Item2;
+
+    public JsonObject? Read(string collectionId, string? ns, string name) => Get(collectionId, ns, name) is (200, var o) ? o : null;
+
+    public void Update(string collectionId, string? ns, JsonObject obj) =>
+        Replace(collectionId, ns, obj["metadata"]!["name"]!.GetValue<string>(), obj.DeepClone().AsObject());
+
+    public void Remove(string collectionId, string? ns, string name) => Delete(collectionId, ns, name, null);
+
+    /// <summary>The API server going down: the port closes and every watch is cut. State is kept for <see cref="Restart"/>.</summary>
+    public async Task StopAsync()
+    {
+        var loop = _acceptLoop;
+        _listener.Stop();
+        CloseWatches(drop: true);
+        await loop;
+    }
+
+    /// <summary>The API server back on the same port, with the same objects and history, as after a restart.</summary>
+    public void Restart()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, Url.Port);
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Start();
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>How many watch requests arrived (each reconnection is one).</summary>
+    public int WatchRequests { get { lock (_lock) return Requests.Count(r => r.Contains("watch=true", StringComparison.Ordinal)); } }
 
     /// <summary>Serves a resource type; unknown types answer 404 like an API server without the CRD.</summary>
     public void Serve(string collectionId, bool namespaced) { lock (_lock) _served[collectionId] = namespaced; }
@@ -107,9 +140,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(_stop.Token);
             }
-            catch (Exception) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested || !_listener.Server.IsBound)
             {
-                return;
+                return; // disposed, or stopped (StopAsync)
             }
             _ = Task.Run(() => ServeConnectionAsync(client));
         }

@@ -8,9 +8,10 @@ public sealed class KubeKeyMapTests
     [Fact]
     public void Resource_keys_map_to_their_CRD_paths()
     {
-        Assert.Equal("/apis/l3net.io/v1/ippools/default", KubeKeyMap.Locate("/l3net/ippools/default").ItemPath);
-        Assert.Equal("/apis/l3net.io/v1/namespaces/ns1/workloadendpoints/n1-web-eth0", KubeKeyMap.Locate("/l3net/workloadendpoints/ns1/n1-web-eth0").ItemPath);
-        Assert.Equal("/apis/networking.k8s.io/v1/namespaces/ns1/networkpolicies/deny", KubeKeyMap.Locate("/l3net/networkpolicies/ns1/deny").ItemPath);
+        Assert.Equal(("ippools", null, "default"), Where(KubeKeyMap.Locate("/l3net/ippools/default")));
+        Assert.Equal(("workloadendpoints", "ns1", "n1-web-eth0"), Where(KubeKeyMap.Locate("/l3net/workloadendpoints/ns1/n1-web-eth0")));
+        Assert.Equal(("networkpolicies", "ns1", "deny"), Where(KubeKeyMap.Locate("/l3net/networkpolicies/ns1/deny")));
+        Assert.Equal("networking.k8s.io", KubeKeyMap.Locate("/l3net/networkpolicies/ns1/deny").Route.Resource.Group);
         Assert.Throws<ArgumentException>(() => KubeKeyMap.Locate("/l3net/workloadendpoints/only-a-name"));
         Assert.Throws<ArgumentException>(() => KubeKeyMap.Locate("/elsewhere/x"));
     }
@@ -42,4 +43,6 @@ public sealed class KubeKeyMapTests
         Assert.Equal(KubeKeyMap.TypedRoutes.Count + 1, KubeKeyMap.Collections("/l3net/").Count);
         Assert.Empty(KubeKeyMap.Collections("/other/"));
     }
+
+    private static (string, string?, string) Where(KubeObjectRef target) => (target.Route.Resource.Plural, target.Namespace, target.Name);
 }

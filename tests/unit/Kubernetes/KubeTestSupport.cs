@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
 using L3Net.Datastore.Kubernetes;
 
 namespace L3Net.Tests.Unit.Kubernetes;
@@ -16,17 +18,26 @@ internal static class KubeTestSupport
         RequestTimeout = TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>The fake's name for a collection (<see cref="FakeKubeApiServer.Serve"/>): its URL path.</summary>
+    public static string Id(KubeResource r) => r.Group.Length == 0 ? $"api/{r.Version}/{r.Plural}" : $"apis/{r.Group}/{r.Version}/{r.Plural}";
+
     public static FakeKubeApiServer NewServer(X509Certificate2? tls = null, bool requireClientCert = false)
     {
         var server = new FakeKubeApiServer(tls, requireClientCert);
         foreach (var resource in KubeKeyMap.TypedRoutes.Select(r => r.Resource)
-                     .Append(KubeKeyMap.Records).Append(KubeResource.Pods).Append(KubeResource.Nodes).Append(KubeResource.Namespaces))
-            server.Serve(resource.CollectionPath().TrimStart('/'), resource.Namespaced);
+                     .Append(KubeKeyMap.Records).Append(KubeResource.Pods).Append(KubeResource.Nodes).Append(KubeResource.Namespaces)
+                     .Append(KubeResource.Secrets))
+            server.Serve(Id(resource), resource.Namespaced);
         return server;
     }
 
-    public static KubeApiClient Client(FakeKubeApiServer server, string? token = null, KubeClientOptions? options = null) =>
-        new(new KubeConfig { Server = server.Url, Token = token }, options ?? FastRetries);
+    /// <summary>KubernetesClient on the fake, as a kubeconfig with a bearer token would configure it.</summary>
+    public static KubeApi Client(FakeKubeApiServer server, string? token = null, KubeClientOptions? options = null) =>
+        KubeApi.Connect(new KubernetesClientConfiguration { Host = server.Url.ToString(), AccessToken = token }, options ?? FastRetries);
+
+    /// <summary>Arranges a cluster object (a Pod, Namespace, Node, Secret) the way kubectl would.</summary>
+    public static JsonObject Put(this FakeKubeApiServer server, KubeResource resource, JsonObject obj) =>
+        server.Put(Id(resource), obj["metadata"]?["namespace"]?.GetValue<string>(), obj);
 
     public static KubernetesDatastore NewDatastore(FakeKubeApiServer server) => new(Client(server), FastRetries);
 

@@ -5,8 +5,9 @@ using static L3Net.Tests.Unit.Kubernetes.KubeTestSupport;
 
 namespace L3Net.Tests.Unit.Kubernetes;
 
-/// <summary>Watch on the Kubernetes API: ordered events from a revision, resumed after a dropped connection or a
-/// server-side timeout without loss or repetition, bookmarks, and 410 Expired surfacing as ResyncRequired.</summary>
+/// <summary>Watch on the Kubernetes API through KubernetesClient: ordered events from a revision, resumed after a
+/// dropped connection, a server-side timeout or an API server restart without loss or repetition, bookmarks, and
+/// 410 Expired surfacing as ResyncRequired.</summary>
 public sealed class KubernetesWatchTests
 {
     private static string PoolJson(string cidr) => """{"apiVersion":"l3net.io/v1","kind":"IPPool","metadata":{"name":"p"},"spec":{"cidr":"CIDR"}}""".Replace("CIDR", cidr);
@@ -80,6 +81,33 @@ public sealed class KubernetesWatchTests
         Assert.True(events[2].Revision > r3);
         Assert.True(events[2].Value.IsEmpty);
         Assert.All(events, e => Assert.Equal("/l3net/ippools/p", e.Key));
+    }
+
+    [Fact]
+    public async Task A_watch_rides_out_an_API_server_restart_and_resumes_from_the_last_version_it_saw()
+    {
+        await using var server = NewServer();
+        await using var store = NewDatastore(server);
+        var ct = TestContext.Current.CancellationToken;
+        var start = (await store.ListAsync("/l3net/ippools/", ct)).Revision;
+        await using var watch = new Collector(store, "/l3net/ippools/", start + 1);
+        await Eventually.AssertAsync(() => server.OpenWatches == 1, TimeSpan.FromSeconds(5), "watch opened");
+        var r1 = await store.CreateAsync("/l3net/ippools/p", Json(PoolJson("10.0.0.0/16")), ct);
+        await watch.WaitForAsync(1, "the pool");
+
+        // Down: the port refuses connections, so the watcher's reconnections fail and back off; then back.
+        await server.StopAsync();
+        var watchesBefore = server.WatchRequests;
+        server.Restart();
+        await Eventually.AssertAsync(() => server.OpenWatches == 1, TimeSpan.FromSeconds(10), "watch reopened after the restart",
+            () => $"watch error {watch.Error}; requests {string.Join(", ", server.Requests)}");
+        var r2 = await store.UpdateAsync("/l3net/ippools/p", Json(PoolJson("10.1.0.0/16")), r1, ct);
+        await watch.WaitForAsync(2, "the change after the restart");
+
+        Assert.Null(watch.Error);
+        Assert.Equal([r1, r2], watch.Events.Select(e => e.Revision));
+        Assert.True(server.WatchRequests > watchesBefore);
+        Assert.Contains(server.Requests.Skip(1), r => r.Contains("watch=true", StringComparison.Ordinal) && r.Contains($"resourceVersion={r1}", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using L3Net.Model.Resources;
 using L3Net.Node;
 using L3Net.Node.Kubernetes;
 using Xunit;
+using L3Net.Tests.Unit.Kubernetes;
 using static L3Net.Tests.Unit.Kubernetes.KubeTestSupport;
 
 namespace L3Net.Tests.Unit.Node;
@@ -29,14 +30,13 @@ public sealed class KubeMetadataTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var server = NewServer();
-        using var api = Client(server);
         await using var datastore = NewDatastore(server);
         var store = new ResourceStore(datastore);
         var ipam = new IpamService(datastore);
-        await api.CreateAsync(KubeResource.Namespaces.CollectionPath(), Object("Namespace", "shop", null, new() { ["team"] = "a" }), ct);
-        await api.CreateAsync(KubeResource.Pods.CollectionPath("shop"), Object("Pod", "web", "shop", new() { ["app"] = "web" }), ct);
-        await api.CreateAsync(KubeResource.Pods.CollectionPath("shop"), Object("Pod", "client", "shop", new() { ["app"] = "client" }), ct);
-        await api.CreateAsync(KubeResource.Nodes.CollectionPath(), Object("Node", "node1", null, new() { ["rack"] = "r1" }), ct);
+        server.Put(KubeResource.Namespaces, Object("Namespace", "shop", null, new() { ["team"] = "a" }));
+        server.Put(KubeResource.Pods, Object("Pod", "web", "shop", new() { ["app"] = "web" }));
+        server.Put(KubeResource.Pods, Object("Pod", "client", "shop", new() { ["app"] = "client" }));
+        server.Put(KubeResource.Nodes, Object("Node", "node1", null, new() { ["rack"] = "r1" }));
         var node = new NodeResource { Metadata = { Name = "node1" } };
         node.Spec.Bgp = new NodeBgpSpec { Ipv4Address = "10.0.1.2/24" };
         await store.CreateAsync(node, ct);
@@ -61,34 +61,65 @@ public sealed class KubeMetadataTests
         Assert.DoesNotContain(none.V4.Chains, c => c.Name == "l3n-tw-caliweb");
 
         // Web pods accept role=allowed pods of their namespace, and every pod of team=b namespaces.
-        await api.CreateAsync(KubeResource.NetworkPolicies.CollectionPath("shop"), JsonNode.Parse("""
+        server.Put(KubeResource.NetworkPolicies, JsonNode.Parse("""
             {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web", "namespace": "shop"},
              "spec": {"podSelector": {"matchLabels": {"app": "web"}},
                       "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "allowed"}}},
                                             {"namespaceSelector": {"matchLabels": {"team": "b"}}}]}]}}
-            """)!.AsObject(), ct);
+            """)!.AsObject());
         var (_, policed) = await DesiredAsync();
         Assert.Contains(policed.V4.Chains, c => c.Name == "l3n-tw-caliweb");
         Assert.DoesNotContain(PeerMembers(policed), m => m == ClientIp || m == Web);
 
         // The client pod gets role=allowed in the API: its IP joins a peer set; no WorkloadEndpoint was rewritten.
-        await Relabel(api, KubeResource.Pods.ItemPath("client", "shop"), new() { ["app"] = "client", ["role"] = "allowed" }, ct);
+        Relabel(server, KubeResource.Pods, "client", "shop", new() { ["app"] = "client", ["role"] = "allowed" });
         var (_, allowed) = await UntilAsync(DesiredAsync, d => PeerMembers(d.Rules).Contains(ClientIp), () => changes);
         Assert.DoesNotContain(Web, PeerMembers(allowed));
         Assert.Empty((await store.GetAsync<WorkloadEndpoint>("node1-client-eth0", "shop", ct))!.Metadata.Labels);
 
         // The namespace becomes team=b: both pods join the namespaceSelector's set.
-        await Relabel(api, KubeResource.Namespaces.ItemPath("shop"), new() { ["team"] = "b" }, ct);
+        Relabel(server, KubeResource.Namespaces, "shop", null, new() { ["team"] = "b" });
         await UntilAsync(DesiredAsync, d => PeerMembers(d.Rules).Contains(Web), () => changes);
 
         // The web pod's named container port reaches its WorkloadEndpoint (written without ports) as the API has it.
-        var webPath = KubeResource.Pods.ItemPath("web", "shop");
-        var webPod = (await api.GetAsync(webPath, ct))!;
+        var webPod = server.Read(Id(KubeResource.Pods), "shop", "web")!;
         webPod["spec"] = JsonNode.Parse("""{"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 8080}]}]}""");
-        await api.ReplaceAsync(webPath, webPod, ct);
+        server.Update(Id(KubeResource.Pods), "shop", webPod);
         var (withPorts, _) = await UntilAsync(DesiredAsync, d => d.Snapshot.Endpoints.Single(e => e.Spec.Pod == "web").Spec.Ports is { Count: 1 }, () => changes);
         Assert.Equal(("http", "TCP", 8080), withPorts.Endpoints.Single(e => e.Spec.Pod == "web").Spec.Ports!.Select(p => (p.Name, p.Protocol, p.Port)).Single());
 
+        await stop.CancelAsync();
+        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    [Fact]
+    public async Task After_410_Gone_the_pods_are_relisted_and_what_was_missed_meanwhile_is_seen()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = NewServer();
+        server.Put(KubeResource.Pods, Object("Pod", "p1", "default", new() { ["app"] = "a" }));
+        server.Put(KubeResource.Pods, Object("Pod", "p2", "default", new() { ["app"] = "b" }));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var changes = 0;
+        using var api = Client(server);
+        var kube = new KubeMetadata(api, () => Interlocked.Increment(ref changes), FastRetries);
+        var running = kube.RunAsync(stop.Token);
+        await kube.Synced.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await L3Net.Testing.Eventually.AssertAsync(() => server.OpenWatches == 3, TimeSpan.FromSeconds(10), "the three watches");
+        var lists = server.Requests.Count(r => r.StartsWith("GET /api/v1/pods?", StringComparison.Ordinal) && !r.Contains("watch=true"));
+
+        // Away while p1 goes and p3 comes, and the history of it is compacted: only a relist can tell.
+        server.RefuseWatches = true;
+        server.DropWatches();
+        server.Remove(Id(KubeResource.Pods), "default", "p1");
+        server.Put(KubeResource.Pods, Object("Pod", "p3", "default", new() { ["app"] = "c" }));
+        server.Compact(server.CurrentRevision);
+        server.RefuseWatches = false;
+        await L3Net.Testing.Eventually.AssertAsync(() => kube.View.Pods.ContainsKey("default/p3") && !kube.View.Pods.ContainsKey("default/p1"),
+            TimeSpan.FromSeconds(10), "the relist", () => string.Join(", ", kube.View.Pods.Keys));
+
+        Assert.Equal(["default/p2", "default/p3"], kube.View.Pods.Keys.Order());
+        Assert.True(server.Requests.Count(r => r.StartsWith("GET /api/v1/pods?", StringComparison.Ordinal) && !r.Contains("watch=true")) > lists);
         await stop.CancelAsync();
         await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
@@ -113,11 +144,11 @@ public sealed class KubeMetadataTests
         }
     }
 
-    private static async Task Relabel(KubeApiClient api, string path, Dictionary<string, string> labels, CancellationToken ct)
+    private static void Relabel(FakeKubeApiServer server, KubeResource resource, string name, string? ns, Dictionary<string, string> labels)
     {
-        var current = (await api.GetAsync(path, ct))!;
+        var current = server.Read(Id(resource), ns, name)!;
         current["metadata"]!["labels"] = Labels(labels);
-        await api.ReplaceAsync(path, current, ct);
+        server.Update(Id(resource), ns, current);
     }
 
     private static WorkloadEndpoint Endpoint(string pod, string ip) => new()

@@ -19,7 +19,6 @@ public sealed class NodeOptionsTests
         Assert.Equal("64513", o.AsNumber);
         Assert.Equal("/var/run/l3net/node.sock", o.StatusSocket);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9099), o.Health);
-        Assert.Equal(179, o.BgpPort);
         Assert.Null(o.Ipv6Address);
         Assert.Null(o.Ipv6Cidr);
         Assert.Equal([IPAddress.Parse("10.0.1.2")], o.LocalAddresses);
@@ -39,7 +38,6 @@ public sealed class NodeOptionsTests
     [InlineData("--node: required", "--ipv4-address", "10.0.0.1/24")]
     [InlineData("--ipv4-address: '10.0.0.1' is not", "--node", "n1", "--ipv4-address", "10.0.0.1")]
     [InlineData("--health: 'x' is not HOST:PORT", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--health", "x")]
-    [InlineData("--bgp-port: '0' is not a port", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--bgp-port", "0")]
     [InlineData("--ipv6-address: 'fd00:1::2' is not a global IPv6 address", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fd00:1::2")]
     [InlineData("--ipv6-address: '10.0.0.2/24' is not a global IPv6", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "10.0.0.2/24")]
     [InlineData("--ipv6-address: 'fe80::2/64' is not a global IPv6", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fe80::2/64")]

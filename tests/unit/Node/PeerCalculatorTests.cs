@@ -153,4 +153,76 @@ public sealed class PeerCalculatorTests
         Assert.Equal([IPAddress.Parse("10.0.1.1")], peers.Select(p => p.Address));
         Assert.Equal(["BGPPeer tor6: peerIP fd00:1::1 needs this node's ipv6Address, which is not set; ignored"], warnings);
     }
+
+    [Fact]
+    public void Per_peer_timers_and_restart_time_reach_the_session_config()
+    {
+        var a = N("a", "10.0.0.1");
+        var tor = new BGPPeer
+        {
+            Metadata = { Name = "tor" },
+            Spec = { PeerIp = "10.0.0.254", AsNumber = "65000", HoldTime = "9s", KeepaliveTime = "2s", MaxRestartTime = "30s" },
+        };
+        var peer = PeerCalculator.Calculate(new BgpInputs(a, [a], null, [tor])).Single();
+        Assert.Equal((TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30)),
+            (peer.HoldTime, peer.KeepaliveTime, peer.GracefulRestartTime));
+    }
+
+    [Fact]
+    public void Sessions_go_to_each_node_s_listen_port_as_Calico_does()
+    {
+        var a = N("a", "10.0.0.1");
+        NodeResource[] all = [a, N("b", "10.0.0.2"), N("c", "10.0.0.3")];
+        var explicitPort = new BGPPeer { Metadata = { Name = "p1" }, Spec = { PeerIp = "10.0.0.3:1791", AsNumber = "64512" } };
+        var inputs = new BgpInputs(a, all, null, [explicitPort]) { ListenPorts = new Dictionary<string, int> { ["b"] = 1790, ["c"] = 1790 } };
+        Assert.Equal([("10.0.0.2", 1790), ("10.0.0.3", 1791)], PeerCalculator.Calculate(inputs).Select(p => (p.Address.ToString(), p.Port)));
+
+        // A peerIP without a port that is one of our nodes gets that node's listen port.
+        var toNode = new BGPPeer { Metadata = { Name = "p2" }, Spec = { PeerIp = "10.0.0.3", AsNumber = "64512" } };
+        var mesh = new BGPConfiguration { Metadata = { Name = BGPConfiguration.DefaultName }, Spec = { NodeToNodeMeshEnabled = false } };
+        inputs = new BgpInputs(a, all, mesh, [toNode]) { ListenPorts = new Dictionary<string, int> { ["c"] = 1790 } };
+        Assert.Equal(1790, PeerCalculator.Calculate(inputs).Single().Port);
+    }
+
+    [Fact]
+    public void Listen_ports_come_from_the_node_s_own_configuration_then_the_cluster_s()
+    {
+        BGPConfiguration[] configs =
+        [
+            new() { Metadata = { Name = BGPConfiguration.DefaultName }, Spec = { ListenPort = 1790 } },
+            new() { Metadata = { Name = BGPConfiguration.NodeName("b") }, Spec = { ListenPort = 1791 } },
+            new() { Metadata = { Name = BGPConfiguration.NodeName("c") } },
+        ];
+        Assert.Equal([1790, 1791, 1790], new[] { "a", "b", "c" }.Select(n => BGPConfiguration.ListenPortOf(n, configs)));
+        Assert.Equal(179, BGPConfiguration.ListenPortOf("a", []));
+    }
+
+    [Theory]
+    [InlineData(null, "10.0.0.1")]
+    [InlineData("UseNodeIP", "10.0.0.1")]
+    [InlineData("None", null)]
+    public void Source_address_is_the_node_s_own_unless_None(string? mode, string? expected)
+    {
+        var a = N("a", "10.0.0.1");
+        var tor = new BGPPeer { Metadata = { Name = "tor" }, Spec = { PeerIp = "10.0.0.254", AsNumber = "65000", SourceAddress = mode } };
+        Assert.Equal(expected, PeerCalculator.Calculate(new BgpInputs(a, [a], null, [tor])).Single().SourceAddress?.ToString());
+    }
+
+    [Fact]
+    public void Prefix_advertisements_resolve_names_and_split_standard_from_large()
+    {
+        var config = new BGPConfiguration
+        {
+            Metadata = { Name = BGPConfiguration.DefaultName },
+            Spec =
+            {
+                Communities = [new Community { Name = "rack", Value = "65001:100" }, new Community { Name = "big", Value = "65001:7:8" }],
+                PrefixAdvertisements = [new PrefixAdvertisement { Cidr = "10.244.0.0/16", Communities = ["rack", "big", "64512:9"] }],
+            },
+        };
+        var advert = Assert.Single(AdvertisedCommunities.From(config));
+        Assert.Equal(IPNetwork.Parse("10.244.0.0/16"), advert.Cidr);
+        Assert.Equal([65001u << 16 | 100, 64512u << 16 | 9], advert.Standard);
+        Assert.Equal([new L3Net.Bgp.Wire.LargeCommunity(65001, 7, 8)], advert.Large);
+    }
 }
