@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L3Net.Model.Validation;
+using L3Net.Netlink;
 
 namespace L3Net.Node;
 
@@ -132,8 +133,15 @@ public sealed record NodeOptions
             : (defaultMethod, $"{addressFlag} not given, so autodetection ({defaultMethod})");
         if (text is null)
             return null;
-        var (detected, length) = detect(AutodetectionMethod.Parse(text, source), family, source);
-        return $"{detected}/{length}";
+        try
+        {
+            var (detected, length) = detect(AutodetectionMethod.Parse(text, source), family, source);
+            return $"{detected}/{length}";
+        }
+        catch (AutodetectionException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>An interface address of one family with its prefix length (host bits allowed, as on the interface).</summary>

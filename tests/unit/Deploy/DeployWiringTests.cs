@@ -223,4 +223,19 @@ public sealed class DeployWiringTests
         Assert.Contains("exec /opt/l3net/node/l3net-node ", ConfigData["start-node.sh"]!.GetValue<string>());
         Assert.Contains("--self-contained", dockerfile);
     }
+
+    [Fact]
+    public void The_daemon_autodetects_its_address_by_a_method_that_parses_and_uses_an_env_var_defined_before_it()
+    {
+        var env = Container("l3net-node")["env"]!.AsArray().Select(e => (Name: Str(e, "name")!, Value: Str(e, "value"))).ToList();
+        var method = env.Single(e => e.Name == "IP_AUTODETECTION_METHOD");
+        Assert.Equal("can-reach=$(HOST_IP)", method.Value);
+        // Kubernetes expands $(HOST_IP) only from variables listed earlier in the same container.
+        Assert.True(env.FindIndex(e => e.Name == "HOST_IP") < env.IndexOf(method));
+        var parsed = L3Net.Netlink.AutodetectionMethod.Parse(method.Value!.Replace("$(HOST_IP)", "10.0.1.2"), "IP_AUTODETECTION_METHOD");
+        Assert.Equal("10.0.1.2", parsed.Destination);
+        var script = ConfigData["start-node.sh"]!.GetValue<string>();
+        Assert.Contains("${IPV4_ADDRESS:+--ipv4-address \"$IPV4_ADDRESS\"}", script);
+        Assert.DoesNotContain("awk", script); // the address is found by the daemon's netlink code, not by parsing `ip`
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using L3Net.Netlink;
 using L3Net.Node;
 using Xunit;
 

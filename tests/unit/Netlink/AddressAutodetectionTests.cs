@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using L3Net.Node;
+using L3Net.Netlink;
 using Xunit;
 
-namespace L3Net.Tests.Unit.Node;
+namespace L3Net.Tests.Unit.Netlink;
 
 /// <summary>Parsing of Calico's IP_AUTODETECTION_METHOD and the choice it makes over a given set of interfaces (the
 /// kernel side is in tests/e2e/Node/AddressAutodetectionE2eTests).</summary>
@@ -64,14 +64,14 @@ public sealed class AddressAutodetectionTests
     [InlineData("can-reach=fd00::1", AddressFamily.InterNetwork, "'can-reach=fd00::1' found no IPv4 address: 'fd00::1' is not an IPv4 address or a name that resolves to one")]
     public void Nothing_matching_is_an_error_naming_the_method_and_why(string method, AddressFamily family, string expected)
     {
-        var e = Assert.Throws<UsageException>(() => Detect(method, family));
+        var e = Assert.Throws<AutodetectionException>(() => Detect(method, family));
         Assert.Contains(expected, e.Message);
     }
 
     [Fact]
     public void Can_reach_from_an_address_no_interface_holds_is_an_error()
     {
-        var e = Assert.Throws<UsageException>(() => Detect("can-reach=10.0.0.1", route: _ => IPAddress.Parse("10.50.0.1")));
+        var e = Assert.Throws<AutodetectionException>(() => Detect("can-reach=10.0.0.1", route: _ => IPAddress.Parse("10.50.0.1")));
         Assert.Contains("the route to 10.0.0.1 leaves from 10.50.0.1, which no interface holds", e.Message);
     }
 
@@ -86,7 +86,7 @@ public sealed class AddressAutodetectionTests
     [InlineData("kubernetes-internal-ip", "is not an autodetection method")]
     public void A_method_that_does_not_parse_is_named(string method, string expected)
     {
-        var e = Assert.Throws<UsageException>(() => AutodetectionMethod.Parse(method, "--ip-autodetection-method"));
+        var e = Assert.Throws<AutodetectionException>(() => AutodetectionMethod.Parse(method, "--ip-autodetection-method"));
         Assert.StartsWith("--ip-autodetection-method: ", e.Message);
         Assert.Contains(expected, e.Message);
     }

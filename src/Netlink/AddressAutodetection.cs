@@ -1,16 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using L3Net.Model.Validation;
-using L3Net.Netlink;
 
-namespace L3Net.Node;
+namespace L3Net.Netlink;
+
+/// <summary>An autodetection method that does not parse, or found nothing; the message names where the method came
+/// from (a flag or an environment variable), the method and why.</summary>
+public sealed class AutodetectionException(string message) : Exception(message);
 
 /// <summary>One interface as autodetection sees it: name, whether it is up, and its addresses in kernel order.</summary>
 public sealed record HostInterface(int Index, string Name, bool IsUp, IReadOnlyList<(IPAddress Address, int PrefixLength)> Addresses);
 
 /// <summary>
-/// Calico's IP_AUTODETECTION_METHOD: how <c>l3net-node</c> finds its own address when none is given.
+/// Calico's IP_AUTODETECTION_METHOD: how <c>l3net-node</c> finds its own address when none is given. Here rather
+/// than in Node because it is a query over the kernel's links, addresses and route choice, testable in a namespace.
 /// <c>first-found</c> (the default), <c>interface=REGEX[,REGEX]</c>, <c>skip-interface=REGEX[,REGEX]</c>,
 /// <c>can-reach=DEST</c> and <c>cidr=CIDR[,CIDR]</c> (also spelled <c>cidrs=</c>). Regexes match anywhere in the name
 /// unless anchored, as in Calico.
@@ -36,11 +39,11 @@ public sealed record AutodetectionMethod
     /// <summary>can-reach: an address or a host name.</summary>
     public string? Destination { get; init; }
 
-    /// <summary>Throws <see cref="UsageException"/> naming <paramref name="source"/> (the flag or variable) and the
+    /// <summary>Throws <see cref="AutodetectionException"/> naming <paramref name="source"/> (the flag or variable) and the
     /// method when it does not parse.</summary>
     public static AutodetectionMethod Parse(string text, string source)
     {
-        UsageException Bad(string why) => new($"{source}: '{text}' {why}");
+        AutodetectionException Bad(string why) => new($"{source}: '{text}' {why}");
         var (name, argument) = text.IndexOf('=', StringComparison.Ordinal) is var eq and > 0
             ? (text[..eq], text[(eq + 1)..].Trim())
             : (text.Trim(), null);
@@ -63,7 +66,7 @@ public sealed record AutodetectionMethod
 
     private static string[] List(string argument) => Regex.Split(argument, @"\s*,\s*");
 
-    private static Regex[] Regexes(IEnumerable<string> patterns, Func<string, UsageException> bad)
+    private static Regex[] Regexes(IEnumerable<string> patterns, Func<string, AutodetectionException> bad)
         => [.. patterns.Select(p =>
         {
             try
@@ -76,10 +79,21 @@ public sealed record AutodetectionMethod
             }
         })];
 
-    private static IPNetwork[] Networks(IEnumerable<string> cidrs, Func<string, UsageException> bad)
-        => [.. cidrs.Select(c => Addresses.TryParseAddressWithPrefix(c, out var a, out var length, out _)
-            ? new IPNetwork(Addresses.Mask(a, length), length)
+    /// <summary>CIDRs as Calico reads them: host bits allowed and masked off (10.0.1.7/24 = 10.0.1.0/24).</summary>
+    private static IPNetwork[] Networks(IEnumerable<string> cidrs, Func<string, AutodetectionException> bad)
+        => [.. cidrs.Select(c => c.Split('/') is [var ip, var length] && IPAddress.TryParse(ip, out var a)
+                                 && int.TryParse(length, System.Globalization.NumberStyles.None, null, out var bits)
+                                 && bits <= (a.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
+            ? new IPNetwork(Masked(a, bits), bits)
             : throw bad($"has '{c}', which is not a CIDR"))];
+
+    private static IPAddress Masked(IPAddress address, int bits)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+            bytes[i] &= (byte)(0xFF << (8 - Math.Clamp(bits - i * 8, 0, 8)));
+        return new IPAddress(bytes);
+    }
 
     /// <summary>The interfaces the method considers, in Calico's order (highest index first).</summary>
     public IEnumerable<HostInterface> Candidates(IEnumerable<HostInterface> interfaces)
@@ -99,13 +113,13 @@ public sealed record AutodetectionMethod
 /// (read by netlink) and, for can-reach, the kernel's own route choice.</summary>
 public static class AddressAutodetector
 {
-    /// <summary>The address with its prefix length (e.g. 10.0.1.2/24). Throws <see cref="UsageException"/> naming
+    /// <summary>The address with its prefix length (e.g. 10.0.1.2/24). Throws <see cref="AutodetectionException"/> naming
     /// <paramref name="source"/> and the method when nothing matches.</summary>
     public static (IPAddress Address, int PrefixLength) Detect(AutodetectionMethod method, AddressFamily family, string source,
         IReadOnlyList<HostInterface> interfaces, Func<IPAddress, IPAddress?> sourceToward)
     {
         var version = family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
-        UsageException Nothing(string why) => new($"{source}: '{method.Text}' found no {version} address: {why}");
+        AutodetectionException Nothing(string why) => new($"{source}: '{method.Text}' found no {version} address: {why}");
         if (method.Destination is { } destination)
         {
             var target = Resolve(destination, family) ?? throw Nothing($"'{destination}' is not an {version} address or a name that resolves to one");
