@@ -32,7 +32,7 @@ public static class CniMain
             }
             CniVersions.Require(conf.CniVersion);
             version = conf.CniVersion!;
-            NetConfReader.Validate(conf);
+            NetConfReader.Validate(conf, env.Command);
             log = new Log(conf.LogFile);
             var ipamOnly = Path.GetFileName(invokedAs) == IpamType || conf.Type == IpamType;
             await using var plugin = new Plugin(conf, env, ipamOnly, log);

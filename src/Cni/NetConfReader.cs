@@ -30,8 +30,11 @@ public static class NetConfReader
     }
 
     /// <summary>What every command but VERSION needs besides a version we speak (<see cref="CniVersions.Require"/>,
-    /// checked first so that errors are answered in the config's version): a name, a nodename that is not blank, an MTU a link can have.</summary>
-    public static void Validate(NetConf conf)
+    /// checked first so that errors are answered in the config's version): a name, a nodename that is not blank, an MTU a
+    /// link can have; and for ADD (which appends to it) and CHECK (which reads it) a well-formed prevResult. DEL, GC and
+    /// STATUS do not read the prevResult, and DEL must succeed whatever it holds, or the runtime could never release the
+    /// pod.</summary>
+    public static void Validate(NetConf conf, string command)
     {
         if (string.IsNullOrWhiteSpace(conf.Name))
             throw new CniException(CniCodes.InvalidConfig, "network configuration has no name");
@@ -39,7 +42,7 @@ public static class NetConfReader
             throw new CniException(CniCodes.InvalidConfig, "nodename is blank");
         if (conf.Mtu is < 68 or > 65535)
             throw new CniException(CniCodes.InvalidConfig, $"mtu {conf.Mtu} is out of range (68-65535)");
-        if (conf.PrevResult is { } previous)
+        if (conf.PrevResult is { } previous && command is "ADD" or "CHECK")
             ValidatePrevResult(previous);
     }
 

@@ -18,7 +18,7 @@ public sealed class CniRegressionTests
     public void A_malformed_prevResult_is_an_invalid_config_naming_the_field(string prevResult, string expected)
     {
         var conf = NetConfReader.Parse(Config(prevResult), allowEmpty: false);
-        var e = Assert.Throws<CniException>(() => NetConfReader.Validate(conf));
+        var e = Assert.Throws<CniException>(() => NetConfReader.Validate(conf, "CHECK"));
         Assert.Equal(CniCodes.InvalidConfig, e.Code);
         Assert.Equal(expected, e.Message);
     }
@@ -27,9 +27,13 @@ public sealed class CniRegressionTests
     public void The_prevResult_of_the_reference_ptp_plugin_is_accepted()
     {
         var conf = NetConfReader.Parse(Config("""{"interfaces": [{"name": "eth0"}], "ips": [{"interface": 0, "address": "10.22.0.2/24", "gateway": "10.22.0.1"}], "dns": {}}"""), false);
-        NetConfReader.Validate(conf);
+        NetConfReader.Validate(conf, "CHECK");
         Assert.Equal("10.22.0.2", Assert.Single(Results.AddressesOf(conf.PrevResult!)).ToString());
     }
+
+    [Fact]
+    public void Del_succeeds_whatever_the_prevResult_holds()
+        => NetConfReader.Validate(NetConfReader.Parse(Config("""{"ips": null}"""), false), "DEL");
 
     private static byte[] Config(string prevResult) =>
         Encoding.UTF8.GetBytes($$"""{"cniVersion": "1.0.0", "name": "k8s-pod-network", "type": "l3net", "prevResult": {{prevResult}}}""");

@@ -30,10 +30,12 @@ public sealed class CniConfigTarget : IFuzzTarget
             if (env.Command == "VERSION")
                 return;
             CniVersions.Require(conf.CniVersion);
-            NetConfReader.Validate(conf);
-            if (conf.PrevResult is { } previous)
-                Results.AddressesOf(previous);
-            Results.ForIpam(conf, []);
+            NetConfReader.Validate(conf, env.Command);
+            if (conf.PrevResult is { } previous && env.Command is "ADD" or "CHECK")
+            {
+                Results.AddressesOf(previous); // CHECK
+                Results.ForIpam(conf, []); // ADD: the result appended to the prevResult
+            }
         }
         catch (CniException)
         {
