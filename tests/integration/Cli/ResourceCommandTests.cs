@@ -69,7 +69,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
 
             """, (await Ok("get", "bgppeers")).Out);
         Assert.Equal("""
-            NAME        PEERIP         NODE               ASN     PEERSELECTOR   PASSWORD   TTLSECURITY   FILTERS
+            NAME        PEERIP         NODE               ASN     PEERSELECTOR   PASSWORD   TTLSECURITY   KEEPALIVE
             rack1-tor   192.20.30.40   rack == 'rack-1'   64567
 
             """, (await Ok("get", "bgppeer", "-o", "wide")).Out);
