@@ -20,10 +20,11 @@ internal sealed class RawPeer : IDisposable
         _listener.Listen(1);
     }
 
-    /// <summary>Accepts the speaker's connection and completes OPEN/KEEPALIVE as AS <paramref name="asn"/> (our OPEN
-    /// changed by <paramref name="tweak"/>); returns the speaker's OPEN.</summary>
+    /// <summary>Accepts the speaker's (next) connection and completes OPEN/KEEPALIVE as AS <paramref name="asn"/> (our
+    /// OPEN changed by <paramref name="tweak"/>); returns the speaker's OPEN.</summary>
     public async Task<OpenMessage> HandshakeAsync(uint asn, string routerId, Func<OpenMessage, OpenMessage>? tweak = null)
     {
+        Disconnect();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         _socket = await _listener.AcceptAsync(timeout.Token);
         var id = IPAddress.Parse(routerId).GetAddressBytes();
@@ -37,6 +38,13 @@ internal sealed class RawPeer : IDisposable
     }
 
     public void Send(byte[] message) => _socket!.Send(message);
+
+    /// <summary>Closes the current connection (the listener stays, for the speaker's next one).</summary>
+    public void Disconnect()
+    {
+        _socket?.Dispose();
+        _socket = null;
+    }
 
     /// <summary>The next message the speaker sends (5 s at most).</summary>
     public (MessageType Type, byte[] Body) Receive()

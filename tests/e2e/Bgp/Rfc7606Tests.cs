@@ -1,0 +1,129 @@
+using System.Net;
+using L3Net.Bgp;
+using L3Net.Bgp.Wire;
+using L3Net.Testing;
+using Xunit;
+
+namespace L3Net.Tests.E2e.Bgp;
+
+/// <summary>One speaker and one raw peer for the whole table. A row that resets the session marks it down, and the
+/// next row re-handshakes; a row that fails half-way drops the connection so the next one starts clean.</summary>
+public sealed class Rfc7606Session : IAsyncLifetime
+{
+    private readonly PeeringFabric _fabric = new();
+    private bool _up;
+
+    internal RawPeer Raw { get; private set; } = null!;
+    internal BgpSpeaker Speaker { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Raw = new RawPeer(_fabric.Tor, PeeringFabric.TorV4);
+        // The raw peer sends no KEEPALIVEs of its own: a hold time longer than the whole table keeps the session.
+        Speaker = await SpeakerFixture.StartAsync(_fabric.Node, 65002, PeeringFabric.NodeV4(0),
+            [new PeerConfig { Address = IPAddress.Parse(PeeringFabric.TorV4), RemoteAs = 65001 }],
+            tweak: o => o with { HoldTime = TimeSpan.FromSeconds(240) });
+    }
+
+    public async Task EnsureEstablishedAsync()
+    {
+        if (_up && Speaker.Peers.Single().State == BgpState.Established)
+            return;
+        await Raw.HandshakeAsync(65001, PeeringFabric.TorV4);
+        await Speaker.WaitEstablishedAsync();
+        _up = true;
+    }
+
+    /// <summary>The session ended (by the row, or the row failed): close our end so the speaker reconnects.</summary>
+    public void MarkDown()
+    {
+        _up = false;
+        Raw.Disconnect();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Speaker.DisposeAsync();
+        Raw.Dispose();
+        _fabric.Dispose();
+    }
+}
+
+/// <summary>
+/// <see cref="Rfc7606Table"/> row by row over a real TCP session: the raw peer installs the row's prefix with a good
+/// UPDATE, sends the row's malformed UPDATE for it, then (unless the row resets the session) a good UPDATE for a
+/// second prefix. The speaker handles UPDATEs in order, so once the second prefix is installed the malformed one has
+/// been applied, and the session is still up: the first prefix is then checked against the row's outcome.
+/// </summary>
+public sealed class Rfc7606Tests(Rfc7606Session session) : IClassFixture<Rfc7606Session>
+{
+    public static TheoryData<string> Rows => new(Rfc7606Table.Rows.Select(r => r.Name));
+
+    private static byte[] Message(byte[] body)
+    {
+        var b = new byte[19 + body.Length];
+        MessageFrame.WriteHeader(b, b.Length, MessageType.Update);
+        body.CopyTo(b, 19);
+        return b;
+    }
+
+    private static byte[] GoodUpdate(string prefix) => Message(Rfc7606Table.Body([], Rfc7606Table.Good, Rfc7606Table.Nlri(prefix)));
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task Row(string name)
+    {
+        var row = Rfc7606Table.Rows.Single(r => r.Name == name);
+        var (prefix, barrier) = Rfc7606Table.PrefixesOf(row);
+        var speaker = session.Speaker;
+        await session.EnsureEstablishedAsync();
+        try
+        {
+            session.Raw.Send(GoodUpdate(prefix));
+            await speaker.WaitRouteAsync(prefix, PeeringFabric.TorV4);
+            session.Raw.Send(Message(row.Update(Rfc7606Table.Nlri(prefix))));
+            if (row.Outcome == Rfc7606Outcome.SessionReset)
+            {
+                var notification = session.Raw.ReceiveNotification();
+                session.MarkDown();
+                Assert.NotNull(notification);
+                Assert.Equal((BgpError.UpdateMessage, row.Subcode), (notification.Code, notification.Subcode));
+                await Eventually.AssertAsync(() => !speaker.HasRoute(prefix), TimeSpan.FromSeconds(10), "routes gone with the session", speaker.Describe);
+                return;
+            }
+            session.Raw.Send(GoodUpdate(barrier));
+            await speaker.WaitRouteAsync(barrier, PeeringFabric.TorV4);
+            Assert.Equal(BgpState.Established, speaker.Peers.Single().State);
+            var route = speaker.Route(IPNetwork.Parse(prefix));
+            if (row.Outcome == Rfc7606Outcome.TreatAsWithdraw)
+                Assert.True(route is null, $"{name}: {prefix} should be withdrawn\n{speaker.Describe()}");
+            else
+            {
+                Assert.True(route is not null, $"{name}: {prefix} should be installed\n{speaker.Describe()}");
+                Assert.True(row.Kept!(route), $"{name}: installed route {route}");
+            }
+        }
+        catch
+        {
+            session.MarkDown();
+            throw;
+        }
+    }
+
+    public const string DocHeading = "## RFC 7606 error handling, tested row by row";
+
+    /// <summary>The table in docs/reliability.md is this table's rendering, row for row, so doc and test cannot drift.</summary>
+    [Fact]
+    public void The_reliability_doc_lists_every_row()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "L3Net.sln")))
+            dir = dir.Parent;
+        var doc = File.ReadAllLines(Path.Combine(dir!.FullName, "docs", "reliability.md"));
+        var section = doc.SkipWhile(l => l != DocHeading).Skip(1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal));
+        var documented = section.Where(l => l.StartsWith("| ", StringComparison.Ordinal) && l.EndsWith("` |", StringComparison.Ordinal)).ToList();
+        var rendered = Rfc7606Table.Rows.Select(r => r.MarkdownLine).ToList();
+        Assert.True(rendered.SequenceEqual(documented),
+            $"the table under '{DocHeading}' in docs/reliability.md must be, row for row:\n{string.Join('\n', rendered)}");
+    }
+}
