@@ -16,9 +16,13 @@ internal sealed class RawPeer : IDisposable
     public RawPeer(NetnsHost host, string address)
     {
         _listener = NetnsSockets.RunIn(host.NetnsPath, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
-        _listener.Bind(new IPEndPoint(IPAddress.Parse(address), 179));
+        Address = IPAddress.Parse(address);
+        _listener.Bind(new IPEndPoint(Address, 179));
         _listener.Listen(1);
     }
+
+    /// <summary>The address the peer listens on (the speaker's neighbour address for it).</summary>
+    public IPAddress Address { get; }
 
     /// <summary>Accepts the speaker's (next) connection and completes OPEN/KEEPALIVE as AS <paramref name="asn"/> (our
     /// OPEN changed by <paramref name="tweak"/>); returns the speaker's OPEN.</summary>

@@ -18,9 +18,10 @@ public enum Rfc7606Outcome
 
 /// <summary>One line of the table: a malformed UPDATE for the row's prefix and what the speaker must do with it.
 /// <paramref name="Update"/> builds the UPDATE body from the row's prefix as NLRI bytes; <paramref name="Kept"/>
-/// checks the installed route of an attribute-discard or accepted row.</summary>
+/// checks the installed route of an attribute-discard or accepted row; <paramref name="Internal"/> rows are sent by
+/// the iBGP peer, the others by the eBGP peer.</summary>
 public sealed record Rfc7606Row(string Name, string Attribute, string Malformation, Rfc7606Outcome Outcome, string Section,
-    Func<byte[], byte[]> Update, Func<PathAttributes, bool>? Kept = null, byte Subcode = 0)
+    Func<byte[], byte[]> Update, Func<PathAttributes, bool>? Kept = null, byte Subcode = 0, bool Internal = false)
 {
     public string Notification => Outcome == Rfc7606Outcome.SessionReset ? $"3/{Subcode} {SubcodeName(Subcode)}" : "none";
 
@@ -46,8 +47,9 @@ public sealed record Rfc7606Row(string Name, string Attribute, string Malformati
 }
 
 /// <summary>
-/// RFC 7606 (and RFC 4271 6.3 where 7606 keeps it) as a table, one row per path attribute and malformation, for an
-/// eBGP session with four-octet AS numbers and IPv4 unicast. Every malformed UPDATE carries MED 77, which the good
+/// RFC 7606 (and RFC 4271 6.3 where 7606 keeps it) as a table, one row per path attribute and malformation, for
+/// sessions with four-octet AS numbers and IPv4 unicast: eBGP, and iBGP for the attributes only an internal peer
+/// may send. Every malformed UPDATE carries MED 77, which the good
 /// UPDATE installed before it does not: an attribute-discard row proves by it that the malformed UPDATE was applied.
 /// </summary>
 public static class Rfc7606Table
@@ -87,6 +89,9 @@ public static class Rfc7606Table
     private static Rfc7606Row Withdraw(string name, string attribute, string malformation, string section, Func<byte[], byte[]> update)
         => new(name, attribute, malformation, Rfc7606Outcome.TreatAsWithdraw, section, update);
 
+    private static Rfc7606Row WithdrawInternal(string name, string attribute, string malformation, string section, Func<byte[], byte[]> update)
+        => new(name, attribute, malformation, Rfc7606Outcome.TreatAsWithdraw, section, update, Internal: true);
+
     private static Rfc7606Row Discard(string name, string attribute, string malformation, string section, Func<byte[], byte[]> update, Func<PathAttributes, bool> gone)
         => new(name, attribute, malformation, Rfc7606Outcome.AttributeDiscard, section, update, a => Applied(a) && gone(a));
 
@@ -114,6 +119,9 @@ public static class Rfc7606Table
         Withdraw("med-bad-flags", "MULTI_EXIT_DISC", "bad flags (well-known)", "7606 3(c)", Classic(Good, Attr(T, 4, 0, 0, 0, 77))),
         Discard("local-pref-ebgp-bad-length", "LOCAL_PREF", "bad length (3), from an external peer", "7606 7.5",
             With(Attr(T, 5, 0, 0, 100)), a => a.LocalPref is null),
+        WithdrawInternal("local-pref-ibgp-bad-length", "LOCAL_PREF", "bad length (3), from an internal peer", "7606 7.5", With(Attr(T, 5, 0, 0, 100))),
+        WithdrawInternal("local-pref-ibgp-bad-flags", "LOCAL_PREF", "bad flags (optional transitive), from an internal peer", "7606 3(c)",
+            With(Attr(OT, 5, 0, 0, 0, 100))),
         Discard("atomic-aggregate-bad-length", "ATOMIC_AGGREGATE", "bad length (1)", "7606 7.6", With(Attr(T, 6, 0)), a => !a.AtomicAggregate),
         Discard("atomic-aggregate-bad-flags", "ATOMIC_AGGREGATE", "bad flags (optional transitive)", "7606 7.6, 3(c)", With(Attr(OT, 6)), a => !a.AtomicAggregate),
         Discard("aggregator-bad-length", "AGGREGATOR", "bad length (6 on a four-octet AS session)", "7606 7.7",
@@ -127,8 +135,10 @@ public static class Rfc7606Table
             With([.. Attr(OT, 8, 0xFD, 0xE9, 0, 1), .. Attr(OT, 8, 0xFD, 0xE9, 0, 2)]), a => a.Communities.Span.SequenceEqual([0xFDE90001u])),
         Discard("originator-id-ebgp-bad-length", "ORIGINATOR_ID", "bad length (3), from an external peer", "7606 7.9",
             With(Attr(O, 9, 10, 0, 0)), a => a.OriginatorId is null),
+        WithdrawInternal("originator-id-ibgp-bad-length", "ORIGINATOR_ID", "bad length (3), from an internal peer", "7606 7.9", With(Attr(O, 9, 10, 0, 0))),
         Discard("cluster-list-ebgp-bad-length", "CLUSTER_LIST", "bad length (3), from an external peer", "7606 7.10",
             With(Attr(O, 10, 10, 0, 0)), a => a.ClusterList.Count == 0),
+        WithdrawInternal("cluster-list-ibgp-bad-length", "CLUSTER_LIST", "bad length (3), from an internal peer", "7606 7.10", With(Attr(O, 10, 10, 0, 0))),
         Reset("mp-reach-bad-next-hop-length", "MP_REACH_NLRI", "bad length (IPv4 next hop of 5)", "7606 7.11, 4760 7",
             Mp(nlri => MpReach(O, nlri, nextHopLength: 5)), BgpSubcode.OptionalAttributeError),
         Reset("mp-reach-truncated-nlri", "MP_REACH_NLRI", "truncated NLRI (/24 with 2 octets)", "7606 3(j), 5.3",

@@ -6,45 +6,64 @@ using Xunit;
 
 namespace L3Net.Tests.E2e.Bgp;
 
-/// <summary>One speaker and one raw peer for the whole table. A row that resets the session marks it down, and the
-/// next row re-handshakes; a row that fails half-way drops the connection so the next one starts clean.</summary>
+/// <summary>One speaker (AS 65002) and two raw peers for the whole table: an external one (AS 65001, 10.0.0.1) and
+/// an internal one (AS 65002, 10.0.0.11). A row that resets its session marks it down, and that peer's next row
+/// re-handshakes; a row that fails half-way drops the connection so the next one starts clean.</summary>
 public sealed class Rfc7606Session : IAsyncLifetime
 {
+    public const string InternalV4 = "10.0.0.11";
     private readonly PeeringFabric _fabric = new();
-    private bool _up;
+    private readonly Dictionary<bool, Peer> _peers = [];
 
-    internal RawPeer Raw { get; private set; } = null!;
+    private sealed class Peer(RawPeer raw, uint asn, string address)
+    {
+        public RawPeer Raw { get; } = raw;
+        public uint As { get; } = asn;
+        public IPAddress Address { get; } = IPAddress.Parse(address);
+        public bool Up { get; set; }
+    }
+
     internal BgpSpeaker Speaker { get; private set; } = null!;
+
+    internal RawPeer Raw(bool @internal) => _peers[@internal].Raw;
 
     public async ValueTask InitializeAsync()
     {
-        Raw = new RawPeer(_fabric.Tor, PeeringFabric.TorV4);
-        // The raw peer sends no KEEPALIVEs of its own: a hold time longer than the whole table keeps the session.
+        _fabric.Tor.Ip("addr", "add", $"{InternalV4}/24", "dev", "node");
+        _peers[false] = new Peer(new RawPeer(_fabric.Tor, PeeringFabric.TorV4), 65001, PeeringFabric.TorV4);
+        _peers[true] = new Peer(new RawPeer(_fabric.Tor, InternalV4), 65002, InternalV4);
+        // The raw peers send no KEEPALIVEs of their own: with ours at 240 s the hold time is their OPEN's 90 s, longer
+        // than the whole table takes.
         Speaker = await SpeakerFixture.StartAsync(_fabric.Node, 65002, PeeringFabric.NodeV4(0),
-            [new PeerConfig { Address = IPAddress.Parse(PeeringFabric.TorV4), RemoteAs = 65001 }],
+            _peers.Values.Select(p => new PeerConfig { Address = p.Address, RemoteAs = p.As }),
             tweak: o => o with { HoldTime = TimeSpan.FromSeconds(240) });
+        foreach (var @internal in _peers.Keys)
+            await EnsureEstablishedAsync(@internal);
     }
 
-    public async Task EnsureEstablishedAsync()
+    public async Task EnsureEstablishedAsync(bool @internal)
     {
-        if (_up && Speaker.Peers.Single().State == BgpState.Established)
+        var peer = _peers[@internal];
+        bool Established() => Speaker.Peers.Single(p => p.Address.Equals(peer.Address)).State == BgpState.Established;
+        if (peer.Up && Established())
             return;
-        await Raw.HandshakeAsync(65001, PeeringFabric.TorV4);
-        await Speaker.WaitEstablishedAsync();
-        _up = true;
+        await peer.Raw.HandshakeAsync(peer.As, peer.Address.ToString());
+        await Eventually.AssertAsync(Established, TimeSpan.FromSeconds(15), $"session with {peer.Address} Established", Speaker.Describe);
+        peer.Up = true;
     }
 
     /// <summary>The session ended (by the row, or the row failed): close our end so the speaker reconnects.</summary>
-    public void MarkDown()
+    public void MarkDown(bool @internal)
     {
-        _up = false;
-        Raw.Disconnect();
+        _peers[@internal].Up = false;
+        _peers[@internal].Raw.Disconnect();
     }
 
     public async ValueTask DisposeAsync()
     {
         await Speaker.DisposeAsync();
-        Raw.Dispose();
+        foreach (var peer in _peers.Values)
+            peer.Raw.Dispose();
         _fabric.Dispose();
     }
 }
@@ -76,24 +95,25 @@ public sealed class Rfc7606Tests(Rfc7606Session session) : IClassFixture<Rfc7606
         var row = Rfc7606Table.Rows.Single(r => r.Name == name);
         var (prefix, barrier) = Rfc7606Table.PrefixesOf(row);
         var speaker = session.Speaker;
-        await session.EnsureEstablishedAsync();
+        var raw = session.Raw(row.Internal);
+        await session.EnsureEstablishedAsync(row.Internal);
         try
         {
-            session.Raw.Send(GoodUpdate(prefix));
+            raw.Send(GoodUpdate(prefix));
             await speaker.WaitRouteAsync(prefix, PeeringFabric.TorV4);
-            session.Raw.Send(Message(row.Update(Rfc7606Table.Nlri(prefix))));
+            raw.Send(Message(row.Update(Rfc7606Table.Nlri(prefix))));
             if (row.Outcome == Rfc7606Outcome.SessionReset)
             {
-                var notification = session.Raw.ReceiveNotification();
-                session.MarkDown();
+                var notification = raw.ReceiveNotification();
+                session.MarkDown(row.Internal);
                 Assert.NotNull(notification);
                 Assert.Equal((BgpError.UpdateMessage, row.Subcode), (notification.Code, notification.Subcode));
                 await Eventually.AssertAsync(() => !speaker.HasRoute(prefix), TimeSpan.FromSeconds(10), "routes gone with the session", speaker.Describe);
                 return;
             }
-            session.Raw.Send(GoodUpdate(barrier));
+            raw.Send(GoodUpdate(barrier));
             await speaker.WaitRouteAsync(barrier, PeeringFabric.TorV4);
-            Assert.Equal(BgpState.Established, speaker.Peers.Single().State);
+            Assert.Equal(BgpState.Established, speaker.Peers.Single(p => p.Address.Equals(raw.Address)).State);
             var route = speaker.Route(IPNetwork.Parse(prefix));
             if (row.Outcome == Rfc7606Outcome.TreatAsWithdraw)
                 Assert.True(route is null, $"{name}: {prefix} should be withdrawn\n{speaker.Describe()}");
@@ -105,7 +125,7 @@ public sealed class Rfc7606Tests(Rfc7606Session session) : IClassFixture<Rfc7606
         }
         catch
         {
-            session.MarkDown();
+            session.MarkDown(row.Internal);
             throw;
         }
     }
