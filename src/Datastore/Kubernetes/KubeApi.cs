@@ -142,6 +142,20 @@ public sealed class KubeApi : k8s.Kubernetes
         }
     }
 
+    /// <summary><see cref="CallAsync{T}"/> of a GET, with null for an object that does not exist (a 404 NotFound
+    /// naming the object, not one for a resource type the server does not serve).</summary>
+    public async Task<T?> GetOrNullAsync<T>(string what, Func<Task<T>> get) where T : class
+    {
+        try
+        {
+            return await CallAsync(what, get);
+        }
+        catch (KubeApiException e) when (e.Code == 404 && e.Reason == "NotFound" && !e.Message.Contains("the server could not find the requested resource"))
+        {
+            return null;
+        }
+    }
+
     /// <summary>The JSON form the rest of the datastore works on, of a typed object the library returned.</summary>
     public static JsonObject ToJson(object typed) => JsonNode.Parse(KubernetesJson.Serialize(typed))!.AsObject();
 
