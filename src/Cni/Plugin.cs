@@ -31,8 +31,9 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         try
         {
-            // Before the datastore's client first uses the library's JSON options, which then become fixed.
-            KubernetesPodInfo.ReadOnlyWhatPodInfoNeeds();
+            // Before the client is built: building it fixes the library's JSON options (measured: later has no effect).
+            if (KubeApi.IsKubernetesDatastore(DatastoreString))
+                KubernetesPodInfo.ReadOnlyWhatPodInfoNeeds();
             return DatastoreFactory.Open(DatastoreString);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)

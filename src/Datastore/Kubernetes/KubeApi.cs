@@ -33,11 +33,13 @@ public sealed class KubeApi : k8s.Kubernetes
     /// <c>~/.kube/config</c>) or <c>kubernetes:///path/to/kubeconfig</c>; null for any other backend.</summary>
     public static KubeApi? ForDatastore(string datastore, KubeClientOptions? options = null)
     {
-        if (datastore != "kubernetes" && !datastore.StartsWith(Scheme, StringComparison.Ordinal))
+        if (!IsKubernetesDatastore(datastore))
             return null;
         var path = datastore.StartsWith(Scheme, StringComparison.Ordinal) ? datastore[Scheme.Length..] : "";
         return Connect(LoadConfig(path.Length == 0 ? null : path), options);
     }
+
+    public static bool IsKubernetesDatastore(string datastore) => datastore == "kubernetes" || datastore.StartsWith(Scheme, StringComparison.Ordinal);
 
     /// <summary>The configuration the library builds from a kubeconfig file (or, without a path, from the pod's
     /// service account, else <c>$KUBECONFIG</c> or <c>~/.kube/config</c>). A file that does not parse, a missing

@@ -97,7 +97,8 @@ public sealed class KubernetesPodInfo(KubeApi client)
     /// contracts of <see cref="V1Pod"/>, <see cref="V1PodSpec"/>, <see cref="V1Container"/> and <see cref="V1Namespace"/>
     /// keep only the fields PodInfo reads, so the first read does not build the contract of every type a Pod can hold
     /// (status, volumes, probes, ...): that cost the plugin more than both GETs. Process-wide, and only before the
-    /// library's JSON options are first used; every other field of those objects reads as null afterwards.
+    /// client is built (building it fixes the library's JSON options); every other field of those objects reads as
+    /// null afterwards.
     /// </summary>
     public static void ReadOnlyWhatPodInfoNeeds()
         => KubernetesJson.AddJsonOptions(json => json.TypeInfoResolver = json.TypeInfoResolver?.WithAddedModifier(KeepPodInfoFields));
