@@ -31,6 +31,9 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         try
         {
+            // Before the client is built: building it fixes the library's JSON options (measured: later has no effect).
+            if (KubeApi.IsKubernetesDatastore(DatastoreString))
+                KubernetesPodInfo.ReadOnlyWhatPodInfoNeeds();
             return DatastoreFactory.Open(DatastoreString);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
@@ -62,7 +65,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         var pod = await PodInfoAsync(ct);
         var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node, pod);
-        StartupTrace.Mark("datastore opened");
+        StartupTrace.Mark("pod read");
         var assignment = await addressing.AssignAsync(ct);
         var addresses = assignment.Addresses;
         StartupTrace.Mark("addresses assigned");
@@ -106,7 +109,9 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         // The lookup borrows the datastore's API client: one connection (one TLS handshake) per invocation, not two.
         if (env.PodName is not { Length: > 0 } name || Datastore is not KubernetesDatastore kube)
             return null;
-        return await new KubernetesPodInfo(kube.Client).GetAsync(env.PodNamespace ?? "default", name, ct);
+        var client = kube.Client;
+        StartupTrace.Mark("kubernetes client built");
+        return await new KubernetesPodInfo(client).GetAsync(env.PodNamespace ?? "default", name, ct);
     }
 
     /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error.</summary>

@@ -33,11 +33,13 @@ public sealed class KubeApi : k8s.Kubernetes
     /// <c>~/.kube/config</c>) or <c>kubernetes:///path/to/kubeconfig</c>; null for any other backend.</summary>
     public static KubeApi? ForDatastore(string datastore, KubeClientOptions? options = null)
     {
-        if (datastore != "kubernetes" && !datastore.StartsWith(Scheme, StringComparison.Ordinal))
+        if (!IsKubernetesDatastore(datastore))
             return null;
         var path = datastore.StartsWith(Scheme, StringComparison.Ordinal) ? datastore[Scheme.Length..] : "";
         return Connect(LoadConfig(path.Length == 0 ? null : path), options);
     }
+
+    public static bool IsKubernetesDatastore(string datastore) => datastore == "kubernetes" || datastore.StartsWith(Scheme, StringComparison.Ordinal);
 
     /// <summary>The configuration the library builds from a kubeconfig file (or, without a path, from the pod's
     /// service account, else <c>$KUBECONFIG</c> or <c>~/.kube/config</c>). A file that does not parse, a missing
@@ -139,6 +141,20 @@ public sealed class KubeApi : k8s.Kubernetes
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
         {
             throw new DatastoreUnavailableException($"{what}: no answer from the Kubernetes API server {Server} within {HttpClient.Timeout.TotalSeconds:0} s", e);
+        }
+    }
+
+    /// <summary><see cref="CallAsync{T}"/> of a GET, with null for an object that does not exist (a 404 NotFound
+    /// naming the object, not one for a resource type the server does not serve).</summary>
+    public async Task<T?> GetOrNullAsync<T>(string what, Func<Task<T>> get) where T : class
+    {
+        try
+        {
+            return await CallAsync(what, get);
+        }
+        catch (KubeApiException e) when (e.Code == 404 && e.Reason == "NotFound" && !e.Message.Contains("the server could not find the requested resource"))
+        {
+            return null;
         }
     }
 

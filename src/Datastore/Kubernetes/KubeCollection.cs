@@ -18,27 +18,18 @@ public sealed class KubeCollection(KubeApi api, KubeResource resource)
     public KubeResource Resource => resource;
 
     /// <summary>The object, or null when it does not exist.</summary>
-    public async Task<JsonObject?> GetAsync(string name, string? ns, CancellationToken ct = default)
-    {
-        try
+    public Task<JsonObject?> GetAsync(string name, string? ns, CancellationToken ct = default) =>
+        api.GetOrNullAsync($"get {Describe(name, ns)}", () => resource switch
         {
-            return await api.CallAsync($"get {Describe(name, ns)}", () => resource switch
-            {
-                { IsCustom: true, Namespaced: false } => Json(api.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(resource.Group, resource.Version, resource.Plural, name, ct)),
-                { IsCustom: true } => Json(api.CustomObjects.GetNamespacedCustomObjectAsync<JsonObject>(resource.Group, resource.Version, Ns(ns), resource.Plural, name, ct)),
-                { Plural: "pods" } => Typed(api.CoreV1.ReadNamespacedPodAsync(name, Ns(ns), cancellationToken: ct)),
-                { Plural: "namespaces" } => Typed(api.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct)),
-                { Plural: "nodes" } => Typed(api.CoreV1.ReadNodeAsync(name, cancellationToken: ct)),
-                { Plural: "secrets" } => Typed(api.CoreV1.ReadNamespacedSecretAsync(name, Ns(ns), cancellationToken: ct)),
-                { Plural: "networkpolicies" } => Typed(api.NetworkingV1.ReadNamespacedNetworkPolicyAsync(name, Ns(ns), cancellationToken: ct)),
-                _ => throw Unsupported("get"),
-            });
-        }
-        catch (KubeApiException e) when (e.Code == 404 && e.Reason == "NotFound" && !e.Message.Contains("the server could not find the requested resource"))
-        {
-            return null;
-        }
-    }
+            { IsCustom: true, Namespaced: false } => Json(api.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(resource.Group, resource.Version, resource.Plural, name, ct)),
+            { IsCustom: true } => Json(api.CustomObjects.GetNamespacedCustomObjectAsync<JsonObject>(resource.Group, resource.Version, Ns(ns), resource.Plural, name, ct)),
+            { Plural: "pods" } => Typed(api.CoreV1.ReadNamespacedPodAsync(name, Ns(ns), cancellationToken: ct)),
+            { Plural: "namespaces" } => Typed(api.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct)),
+            { Plural: "nodes" } => Typed(api.CoreV1.ReadNodeAsync(name, cancellationToken: ct)),
+            { Plural: "secrets" } => Typed(api.CoreV1.ReadNamespacedSecretAsync(name, Ns(ns), cancellationToken: ct)),
+            { Plural: "networkpolicies" } => Typed(api.NetworkingV1.ReadNamespacedNetworkPolicyAsync(name, Ns(ns), cancellationToken: ct)),
+            _ => throw Unsupported("get"),
+        });
 
     /// <summary>Every item (of one namespace, or all when null), following <c>continue</c> tokens page by page, and the
     /// list's resourceVersion (that of the first page: the snapshot every page is served from).</summary>

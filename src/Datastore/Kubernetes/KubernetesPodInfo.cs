@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using k8s;
+using k8s.Models;
 using L3Net.Model.Resources;
 
 namespace L3Net.Datastore.Kubernetes;
@@ -16,19 +19,22 @@ public sealed record PodInfo(string Namespace, string Name, string? NodeName,
 
     /// <summary>The named ports of a pod object's containers (<c>spec.containers[].ports[]</c> with a name and a
     /// number; protocol TCP unless given), as Calico puts them on its WorkloadEndpoint: unnamed ports are nothing a
-    /// policy can refer to.</summary>
+    /// policy can refer to. This reads the JSON form watch events carry.</summary>
     public static List<WorkloadEndpointPort> NamedPorts(JsonNode? pod)
-        => (pod?["spec"]?["containers"] as JsonArray ?? []).SelectMany(c => c?["ports"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(p => p["name"] is JsonValue name && name.GetValueKind() == JsonValueKind.String
-                        && p["containerPort"] is JsonValue port && port.GetValueKind() == JsonValueKind.Number)
-            .Select(p => new WorkloadEndpointPort
-            {
-                Name = p["name"]!.GetValue<string>(),
-                Port = p["containerPort"]!.GetValue<int>(),
-                Protocol = p["protocol"] is JsonValue proto && proto.GetValueKind() == JsonValueKind.String ? proto.GetValue<string>() : "TCP",
-            })
-            .Where(p => p.Name.Length > 0 && p.Port > 0)
+        => NamedPorts((pod?["spec"]?["containers"] as JsonArray ?? []).SelectMany(c => c?["ports"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(p => (Text(p["name"]), p["containerPort"] is JsonValue port && port.GetValueKind() == JsonValueKind.Number ? port.GetValue<int>() : (int?)null,
+                Text(p["protocol"]))));
+
+    /// <summary>The same, of a pod the library's typed API returned.</summary>
+    public static List<WorkloadEndpointPort> NamedPorts(V1Pod pod)
+        => NamedPorts((pod.Spec?.Containers ?? []).SelectMany(c => c.Ports ?? []).Select(p => ((string?)p.Name, (int?)p.ContainerPort, (string?)p.Protocol)));
+
+    private static List<WorkloadEndpointPort> NamedPorts(IEnumerable<(string? Name, int? Port, string? Protocol)> ports)
+        => ports.Where(p => p is { Name.Length: > 0, Port: > 0 })
+            .Select(p => new WorkloadEndpointPort { Name = p.Name!, Port = p.Port!.Value, Protocol = p.Protocol ?? "TCP" })
             .ToList();
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
     public const string Ipv4PoolsAnnotation = "l3net.io/ipv4pools";
     public const string Ipv6PoolsAnnotation = "l3net.io/ipv6pools";
@@ -72,20 +78,49 @@ public sealed record PodInfo(string Namespace, string Name, string? NodeName,
 public sealed class KubernetesPodInfo(KubeApi client)
 {
 
-    /// <summary>The pod, or null when it does not exist (deleted before the runtime called us).</summary>
+    /// <summary>The pod, or null when it does not exist (deleted before the runtime called us). Read from the typed
+    /// objects the library returns: turning them back into JSON would cost the plugin more than both GETs.</summary>
     public async Task<PodInfo?> GetAsync(string ns, string pod, CancellationToken ct = default)
     {
-        var obj = await new KubeCollection(client, KubeResource.Pods).GetAsync(pod, ns, ct);
+        var obj = await client.GetOrNullAsync($"get pods {ns}/{pod}", () => client.CoreV1.ReadNamespacedPodAsync(pod, ns, cancellationToken: ct));
         if (obj is null)
             return null;
-        var nsObj = await new KubeCollection(client, KubeResource.Namespaces).GetAsync(ns, null, ct);
-        return new PodInfo(ns, pod, obj["spec"]?["nodeName"]?.GetValue<string>(),
-            StringMap(obj["metadata"]?["labels"]), StringMap(obj["metadata"]?["annotations"]), StringMap(nsObj?["metadata"]?["annotations"]))
+        var nsObj = await client.GetOrNullAsync($"get namespaces/{ns}", () => client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct));
+        return new PodInfo(ns, pod, obj.Spec?.NodeName, Copy(obj.Metadata?.Labels), Copy(obj.Metadata?.Annotations), Copy(nsObj?.Metadata?.Annotations))
         {
             Ports = PodInfo.NamedPorts(obj),
         };
     }
 
-    private static Dictionary<string, string> StringMap(JsonNode? node) =>
-        (node as JsonObject ?? []).Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+    /// <summary>
+    /// For a process that reads Pods and Namespaces only for <see cref="PodInfo"/> (the CNI plugin): the library's JSON
+    /// contracts of <see cref="V1Pod"/>, <see cref="V1PodSpec"/>, <see cref="V1Container"/> and <see cref="V1Namespace"/>
+    /// keep only the fields PodInfo reads, so the first read does not build the contract of every type a Pod can hold
+    /// (status, volumes, probes, ...): that cost the plugin more than both GETs. Process-wide, and only before the
+    /// client is built (building it fixes the library's JSON options); every other field of those objects reads as
+    /// null afterwards.
+    /// </summary>
+    public static void ReadOnlyWhatPodInfoNeeds()
+        => KubernetesJson.AddJsonOptions(json => json.TypeInfoResolver = json.TypeInfoResolver?.WithAddedModifier(KeepPodInfoFields));
+
+    private static readonly Dictionary<Type, string[]> PodInfoFields = new()
+    {
+        [typeof(V1Pod)] = ["metadata", "spec"],
+        [typeof(V1PodSpec)] = ["containers", "nodeName"],
+        [typeof(V1Container)] = ["name", "ports"],
+        [typeof(V1Namespace)] = ["metadata"],
+    };
+
+    private static void KeepPodInfoFields(JsonTypeInfo contract)
+    {
+        if (!PodInfoFields.TryGetValue(contract.Type, out var keep))
+            return;
+        for (var i = contract.Properties.Count - 1; i >= 0; i--)
+        {
+            if (!keep.Contains(contract.Properties[i].Name))
+                contract.Properties.RemoveAt(i);
+        }
+    }
+
+    private static Dictionary<string, string> Copy(IDictionary<string, string>? map) => map is null ? [] : new(map);
 }
