@@ -29,24 +29,7 @@ internal sealed class BenchKubernetes : IAsyncDisposable
         // Created on a thread inside the node namespace: the listening socket lives there for good.
         var server = NetNamespace.Run($"/var/run/netns/{node}", () => KubeTestSupport.NewServer());
         var kubeconfig = Path.Combine(work, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: "{server.Url}"
-            users:
-            - name: cni
-              user:
-                token: bench
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: cni
-            current-context: fake
-            """);
+        await KubeTestSupport.WriteKubeconfigAsync(kubeconfig, server, "bench");
         // The pool as `kubectl apply` would create its CRD object.
         var target = KubeKeyMap.Locate(ResourceKinds.Of<IPPool>().Key(pool.Metadata.Name, null));
         var value = JsonSerializer.SerializeToUtf8Bytes(pool, ResourceKinds.Of<IPPool>().JsonTypeInfo);

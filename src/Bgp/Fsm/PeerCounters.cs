@@ -16,8 +16,9 @@ internal sealed class PeerCounters
     public void UpdateReceived() => Interlocked.Increment(ref _updatesReceived);
 
     /// <summary>Counts the UPDATE messages in byte ranges about to be written; each range holds whole messages (an
-    /// Adj-RIB-Out chunk, or our split-horizon cut of one), so walking their headers finds every one.</summary>
-    public void Sending(IEnumerable<ReadOnlyMemory<byte>> messages)
+    /// Adj-RIB-Out chunk, or our split-horizon cut of one), so walking their headers finds every one. A list, not an
+    /// enumerable: the writer calls this per write, and a boxed enumerator would allocate each time.</summary>
+    public void Sending(List<ReadOnlyMemory<byte>> messages)
     {
         var count = 0;
         foreach (var range in messages)

@@ -11,16 +11,7 @@ namespace L3Net.Tests.E2e.Bgp;
 /// located; the strongest outcome of the whole UPDATE wins, not the first error met.</summary>
 public sealed class MalformedUpdateTests
 {
-    private static byte[] Update(byte[] attributes, byte[] nlri)
-    {
-        var b = new byte[23 + attributes.Length + nlri.Length];
-        MessageFrame.WriteHeader(b, b.Length, MessageType.Update);
-        b[21] = (byte)(attributes.Length >> 8);
-        b[22] = (byte)attributes.Length;
-        attributes.CopyTo(b, 23);
-        nlri.CopyTo(b, 23 + attributes.Length);
-        return b;
-    }
+    private static byte[] Update(byte[] attributes, byte[] nlri) => RawPeer.Update([], attributes, nlri);
 
     // ORIGIN IGP, AS_PATH [65001], NEXT_HOP 10.0.0.1
     private static readonly byte[] Good = [0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xFD, 0xE9, 0x40, 3, 4, 10, 0, 0, 1];

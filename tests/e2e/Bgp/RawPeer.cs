@@ -10,6 +10,22 @@ namespace L3Net.Tests.E2e.Bgp;
 /// <summary>A hand-driven BGP peer on a plain socket inside a namespace: it can send bytes no real router would.</summary>
 internal sealed class RawPeer : IDisposable
 {
+    /// <summary>An UPDATE's body: withdrawn routes, path attributes and NLRI, each length-prefixed as RFC 4271 4.3 has it.</summary>
+    public static byte[] UpdateBody(byte[] withdrawn, byte[] attributes, byte[] nlri)
+        => [(byte)(withdrawn.Length >> 8), (byte)withdrawn.Length, .. withdrawn,
+            (byte)(attributes.Length >> 8), (byte)attributes.Length, .. attributes, .. nlri];
+
+    /// <summary><paramref name="body"/> behind a BGP header of type UPDATE.</summary>
+    public static byte[] UpdateMessage(byte[] body)
+    {
+        var b = new byte[MessageFrame.HeaderLength + body.Length];
+        MessageFrame.WriteHeader(b, b.Length, MessageType.Update);
+        body.CopyTo(b, MessageFrame.HeaderLength);
+        return b;
+    }
+
+    public static byte[] Update(byte[] withdrawn, byte[] attributes, byte[] nlri) => UpdateMessage(UpdateBody(withdrawn, attributes, nlri));
+
     private readonly Socket _listener;
     private Socket? _socket;
 

@@ -68,11 +68,7 @@ public static class Rfc7606Table
     public static byte[] Attr(byte flags, byte type, params byte[] value) => [flags, type, (byte)value.Length, .. value];
 
     /// <summary>An UPDATE body: withdrawn routes, attributes, NLRI.</summary>
-    public static byte[] Body(byte[] withdrawn, byte[] attributes, byte[] nlri)
-        => [(byte)(withdrawn.Length >> 8), (byte)withdrawn.Length, .. withdrawn,
-            (byte)(attributes.Length >> 8), (byte)attributes.Length, .. attributes, .. nlri];
-
-    private static Func<byte[], byte[]> Classic(params byte[][] attributes) => nlri => Body([], [.. attributes.SelectMany(a => a)], nlri);
+    private static Func<byte[], byte[]> Classic(params byte[][] attributes) => nlri => RawPeer.UpdateBody([], [.. attributes.SelectMany(a => a)], nlri);
 
     /// <summary>The mandatory attributes and the MED marker with <paramref name="extra"/> after them.</summary>
     private static Func<byte[], byte[]> With(params byte[] extra) => Classic(Good, Med77, extra);
@@ -82,7 +78,7 @@ public static class Rfc7606Table
 
     private static byte[] MpUnreach(byte flags, byte[] nlri) => Attr(flags, Unreach, [0, 1, 1, .. nlri]);
 
-    private static Func<byte[], byte[]> Mp(Func<byte[], byte[]> attributes) => nlri => Body([], [.. IgpOrigin, .. PeerAsPath, .. Med77, .. attributes(nlri)], []);
+    private static Func<byte[], byte[]> Mp(Func<byte[], byte[]> attributes) => nlri => RawPeer.UpdateBody([], [.. IgpOrigin, .. PeerAsPath, .. Med77, .. attributes(nlri)], []);
 
     private static bool Applied(PathAttributes a) => a.Med == 77;
 
@@ -147,11 +143,11 @@ public static class Rfc7606Table
             Mp(nlri => [.. MpReach(O, nlri), .. MpReach(O, nlri)]), BgpSubcode.MalformedAttributeList),
         Withdraw("mp-reach-bad-flags", "MP_REACH_NLRI", "bad flags (well-known)", "7606 3(c)", Mp(nlri => MpReach(T, nlri))),
         Reset("mp-unreach-truncated-nlri", "MP_UNREACH_NLRI", "truncated NLRI (/24 with 2 octets)", "7606 3(j), 5.3",
-            nlri => Body([], MpUnreach(O, nlri[..^1]), []), BgpSubcode.OptionalAttributeError),
+            nlri => RawPeer.UpdateBody([], MpUnreach(O, nlri[..^1]), []), BgpSubcode.OptionalAttributeError),
         Reset("mp-unreach-bad-length", "MP_UNREACH_NLRI", "bad length (2: no SAFI)", "7606 7.12, 4760 7",
-            _ => Body([], Attr(O, Unreach, 0, 1), []), BgpSubcode.OptionalAttributeError),
+            _ => RawPeer.UpdateBody([], Attr(O, Unreach, 0, 1), []), BgpSubcode.OptionalAttributeError),
         Withdraw("mp-unreach-bad-flags", "MP_UNREACH_NLRI", "bad flags (well-known): its prefixes still withdrawn", "7606 3(c)",
-            nlri => Body([], MpUnreach(T, nlri), [])),
+            nlri => RawPeer.UpdateBody([], MpUnreach(T, nlri), [])),
         Withdraw("large-community-bad-length", "LARGE_COMMUNITY", "bad length (11)", "8092 6, 7606 7",
             With(Attr(OT, 32, [0, 0, 0xFD, 0xE9, 0, 0, 0, 1, 0, 0, 0]))),
         Withdraw("large-community-bad-flags", "LARGE_COMMUNITY", "bad flags (optional non-transitive)", "7606 3(c)",
@@ -173,13 +169,13 @@ public static class Rfc7606Table
         Reset("withdrawn-length-overruns-message", "withdrawn routes", "bad length (past the message)", "4271 6.3",
             nlri => [0xFF, 0xF0, .. nlri], BgpSubcode.MalformedAttributeList),
         Reset("withdrawn-truncated", "withdrawn routes", "truncated (/24 with 2 octets)", "7606 5.3, 4271 6.3",
-            nlri => Body(nlri[..^1], [], []), BgpSubcode.InvalidNetworkField),
+            nlri => RawPeer.UpdateBody(nlri[..^1], [], []), BgpSubcode.InvalidNetworkField),
         Reset("nlri-truncated", "NLRI", "truncated (/24 with 2 octets)", "7606 5.3, 4271 6.3",
-            nlri => Body([], [.. Good, .. Med77], nlri[..^1]), BgpSubcode.InvalidNetworkField),
+            nlri => RawPeer.UpdateBody([], [.. Good, .. Med77], nlri[..^1]), BgpSubcode.InvalidNetworkField),
         Reset("nlri-prefix-too-long", "NLRI", "bad value (prefix length 33)", "7606 5.3, 4271 6.3",
-            nlri => Body([], [.. Good, .. Med77], [33, .. nlri[1..], 0, 0]), BgpSubcode.InvalidNetworkField),
+            nlri => RawPeer.UpdateBody([], [.. Good, .. Med77], [33, .. nlri[1..], 0, 0]), BgpSubcode.InvalidNetworkField),
         Withdraw("nlri-without-attributes", "all (none present)", "missing mandatory (NLRI, no attributes)", "7606 3(d)",
-            nlri => Body([], [], nlri)),
+            nlri => RawPeer.UpdateBody([], [], nlri)),
     ];
 
     /// <summary>The row's prefix (the malformed UPDATE's) and the barrier prefix whose good UPDATE follows it.</summary>

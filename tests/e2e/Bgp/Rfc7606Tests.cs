@@ -78,15 +78,7 @@ public sealed class Rfc7606Tests(Rfc7606Session session) : IClassFixture<Rfc7606
 {
     public static TheoryData<string> Rows => new(Rfc7606Table.Rows.Select(r => r.Name));
 
-    private static byte[] Message(byte[] body)
-    {
-        var b = new byte[19 + body.Length];
-        MessageFrame.WriteHeader(b, b.Length, MessageType.Update);
-        body.CopyTo(b, 19);
-        return b;
-    }
-
-    private static byte[] GoodUpdate(string prefix) => Message(Rfc7606Table.Body([], Rfc7606Table.Good, Rfc7606Table.Nlri(prefix)));
+    private static byte[] GoodUpdate(string prefix) => RawPeer.UpdateMessage(RawPeer.UpdateBody([], Rfc7606Table.Good, Rfc7606Table.Nlri(prefix)));
 
     [Theory]
     [MemberData(nameof(Rows))]
@@ -101,7 +93,7 @@ public sealed class Rfc7606Tests(Rfc7606Session session) : IClassFixture<Rfc7606
         {
             raw.Send(GoodUpdate(prefix));
             await speaker.WaitRouteAsync(prefix, PeeringFabric.TorV4);
-            raw.Send(Message(row.Update(Rfc7606Table.Nlri(prefix))));
+            raw.Send(RawPeer.UpdateMessage(row.Update(Rfc7606Table.Nlri(prefix))));
             if (row.Outcome == Rfc7606Outcome.SessionReset)
             {
                 var notification = raw.ReceiveNotification();

@@ -53,23 +53,9 @@ public sealed class SessionTeardownTests
         byte[] mandatory = [0x40, 1, 1, 0, 0x40, 2, 0, 0x40, 3, 4, 10, 0, 0, 1];
         var fill = MessageFrame.MaxLength - 23 - nlri.Length - mandatory.Length - 4;
         byte[] filler = [0xD0, 240, (byte)(fill >> 8), (byte)fill, .. new byte[fill]];
-        return Update([.. mandatory, .. filler], nlri, []);
+        return RawPeer.Update([], [.. mandatory, .. filler], nlri);
     }
 
-    private static byte[] Withdraw(byte[] prefix) => Update([], [], prefix);
+    private static byte[] Withdraw(byte[] prefix) => RawPeer.Update(prefix, [], []);
 
-    private static byte[] Update(byte[] attributes, byte[] nlri, byte[] withdrawn)
-    {
-        var b = new byte[23 + withdrawn.Length + attributes.Length + nlri.Length];
-        MessageFrame.WriteHeader(b, b.Length, MessageType.Update);
-        b[19] = (byte)(withdrawn.Length >> 8);
-        b[20] = (byte)withdrawn.Length;
-        withdrawn.CopyTo(b, 21);
-        var at = 21 + withdrawn.Length;
-        b[at] = (byte)(attributes.Length >> 8);
-        b[at + 1] = (byte)attributes.Length;
-        attributes.CopyTo(b, at + 2);
-        nlri.CopyTo(b, at + 2 + attributes.Length);
-        return b;
-    }
 }

@@ -31,24 +31,7 @@ public sealed class CniKubernetesTests
         await using var relay = new NamespaceRelay(h.Node.Namespace, new IPEndPoint(IPAddress.Loopback, server.Url.Port));
         KubeApi ViaRelay() => KubeApi.Connect(new k8s.KubernetesClientConfiguration { Host = $"http://127.0.0.1:{relay.Port}" }, KubeTestSupport.FastRetries);
         var kubeconfig = Path.Combine(Path.GetDirectoryName(h.LogFile)!, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: "{server.Url}"
-            users:
-            - name: cni
-              user:
-                token: t
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: cni
-            current-context: fake
-            """, ct);
+        await KubeTestSupport.WriteKubeconfigAsync(kubeconfig, server, "t", ct);
 
         await using (var store = new KubernetesDatastore(ViaRelay(), KubeTestSupport.FastRetries))
         {

@@ -41,6 +41,28 @@ internal static class KubeTestSupport
 
     public static KubernetesDatastore NewDatastore(FakeKubeApiServer server) => new(Client(server), FastRetries);
 
+    /// <summary>A kubeconfig at <paramref name="path"/> naming the fake server and a bearer token, as the CNI plugin
+    /// reads one under a kubelet (the e2e tests and the CNI benchmark share it).</summary>
+    public static Task WriteKubeconfigAsync(string path, FakeKubeApiServer server, string token, CancellationToken ct = default) =>
+        File.WriteAllTextAsync(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: fake
+              cluster:
+                server: "{server.Url}"
+            users:
+            - name: cni
+              user:
+                token: {token}
+            contexts:
+            - name: fake
+              context:
+                cluster: fake
+                user: cni
+            current-context: fake
+            """, ct);
+
     public static ReadOnlyMemory<byte> Json(string text) => Encoding.UTF8.GetBytes(text);
 
     public static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
