@@ -31,7 +31,7 @@ public static class DatastoreBench
         {
             var start = Stopwatch.GetTimestamp();
             revision = await store.UpdateAsync(key, Encoding.UTF8.GetBytes($"probe {i}"), revision);
-            await seen.WaitAsync();
+            await EventOrFailureAsync(seen, watch, $"probe {i} (revision {revision})");
             latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         await cts.CancelAsync();
@@ -39,5 +39,19 @@ public static class DatastoreBench
         latencies.Sort();
         Console.WriteLine($"{config}: write-to-watch-event latency p50 {latencies[probes / 2]:0.0} ms, p99 {latencies[probes * 99 / 100]:0.0} ms ({probes} probes)");
         return 0;
+    }
+
+    /// <summary>Waits for the probe's watch event, bounded: a watch that ended (its exception, or a silent end) or an
+    /// event that never came is reported as such instead of hanging the run.</summary>
+    private static async Task EventOrFailureAsync(SemaphoreSlim seen, Task watch, string probe)
+    {
+        var arrived = seen.WaitAsync(TimeSpan.FromSeconds(10));
+        if (await Task.WhenAny(arrived, watch) == watch && !arrived.IsCompleted)
+        {
+            await watch; // rethrows why the watch failed
+            throw new InvalidOperationException($"the watch ended before the event of {probe}");
+        }
+        if (!await arrived)
+            throw new TimeoutException($"no watch event for {probe} within 10 s");
     }
 }
