@@ -21,9 +21,12 @@ public static class DatastoreBench
 
         using var cts = new CancellationTokenSource();
         var seen = new SemaphoreSlim(0);
+        // The start revision is fixed here: the lambda runs later, when the loop below may already have moved `revision`
+        // past the first probe, whose event the watch would then never see.
+        var firstProbe = revision + 1;
         var watch = Task.Run(async () =>
         {
-            await foreach (var _ in store.WatchAsync(key, revision + 1, cts.Token))
+            await foreach (var _ in store.WatchAsync(key, firstProbe, cts.Token))
                 seen.Release();
         });
         var latencies = new List<double>();
