@@ -154,15 +154,19 @@ public sealed partial class RouteSocket : IDisposable
         return false;
     }
 
-    /// <summary>An NLMSG_ERROR payload: errno (0 = ack), the capped request header, then extended-ack attributes.</summary>
+    /// <summary>An NLMSG_ERROR payload as the failure of <paramref name="operation"/>, or null for an ack.</summary>
     private static NetlinkException? ParseError(string operation, in NlMsgHdr header, ReadOnlySpan<byte> payload)
+        => ReadErrno(header, payload, out var message) is var errno and not 0 ? new NetlinkException(operation, errno, message) : null;
+
+    /// <summary>An NLMSG_ERROR payload: errno (0 = ack), the capped request header, then extended-ack attributes.</summary>
+    private static int ReadErrno(in NlMsgHdr header, ReadOnlySpan<byte> payload, out string? message)
     {
+        message = null;
         if (payload.Length < 4)
             throw AttributeReader.Malformed($"an error message of {payload.Length} bytes, without its errno");
         var errno = -MemoryMarshal.Read<int>(payload);
         if (errno == 0)
-            return null;
-        string? message = null;
+            return 0;
         if ((header.Flags & Rt.F_ACK_TLVS) != 0 && payload.Length > 20)
         {
             var attributes = new AttributeReader(payload[20..]);
@@ -170,7 +174,7 @@ public sealed partial class RouteSocket : IDisposable
                 if (attributes.Type == Rt.NLMSGERR_ATTR_MSG)
                     message = AttributeReader.String(attributes.Payload);
         }
-        return new NetlinkException(operation, errno, message);
+        return errno;
     }
 
     /// <summary>
@@ -215,8 +219,9 @@ public sealed partial class RouteSocket : IDisposable
                 if (header.Type != Rt.NLMSG_ERROR || offset < 0 || offset >= count)
                     continue;
                 pending--;
-                if (ParseError(describe(firstIndex + offset), header, payload) is { } error)
-                    failures.Add((firstIndex + offset, error));
+                // Described only when it failed: a batch of acks must not format a string per route.
+                if (ReadErrno(header, payload, out var message) is var errno and not 0)
+                    failures.Add((firstIndex + offset, new NetlinkException(describe(firstIndex + offset), errno, message)));
             }
         }
     }

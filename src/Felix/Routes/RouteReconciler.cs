@@ -40,16 +40,18 @@ public sealed class RouteReconciler(RouteSocket socket)
 
     private RouteApplyResult Send(RoutePlan plan, IReadOnlyDictionary<string, int> links)
     {
-        var messages = Messages(plan, links);
-        var unapplied = plan.Upserts.Where(u => ToKernel(u, links) is null).Select(u => new UnappliedRoute(u, Delete: false, Refused: false)).ToList();
+        var messages = Messages(plan, links, out var unapplied);
         if (messages.Count == 0)
             return RouteApplyResult.None with { Unapplied = unapplied };
         var failures = socket.ApplyRoutes(messages.Select(m => m.Change).ToList());
-        // A failure names the kernel route it was about: the very object built for the message, whatever its value.
-        var sent = new Dictionary<Route, DesiredRoute>(ReferenceEqualityComparer.Instance);
-        foreach (var (change, route) in messages)
-            sent[change.Route] = route;
-        unapplied.AddRange(failures.Select(f => new UnappliedRoute(sent[f.Change.Route], f.Change.Operation == RouteOperation.Delete, Refused: true)));
+        if (failures.Count > 0)
+        {
+            // A failure names the kernel route it was about: the very object built for the message, whatever its value.
+            var sent = new Dictionary<Route, DesiredRoute>(ReferenceEqualityComparer.Instance);
+            foreach (var (change, route) in messages)
+                sent[change.Route] = route;
+            unapplied.AddRange(failures.Select(f => new UnappliedRoute(sent[f.Change.Route], f.Change.Operation == RouteOperation.Delete, Refused: true)));
+        }
         var deletes = messages.Count(m => m.Change.Operation == RouteOperation.Delete);
         return new RouteApplyResult(messages.Count - deletes, deletes, failures.Count, failures.Take(10).Select(f => f.Error.Message).ToList())
         {
@@ -62,17 +64,25 @@ public sealed class RouteReconciler(RouteSocket socket)
     /// interface is gone went with the interface, and one without an interface yet was never written: neither needs a
     /// delete, nor does it get one.</summary>
     internal static List<RouteChange> Batch(RoutePlan plan, IReadOnlyDictionary<string, int> links)
-        => Messages(plan, links).Select(m => m.Change).ToList();
+        => Messages(plan, links, out _).Select(m => m.Change).ToList();
 
-    private static List<(RouteChange Change, DesiredRoute Route)> Messages(RoutePlan plan, IReadOnlyDictionary<string, int> links)
+    /// <summary>The messages, and the upserts that cannot be written yet (an endpoint route whose interface does not
+    /// exist yet), which <paramref name="unwritable"/> returns for a later pass.</summary>
+    private static List<(RouteChange Change, DesiredRoute Route)> Messages(RoutePlan plan, IReadOnlyDictionary<string, int> links,
+        out List<UnappliedRoute> unwritable)
     {
         var messages = new List<(RouteChange, DesiredRoute)>(plan.Upserts.Count + plan.Deletes.Count);
+        unwritable = [];
         foreach (var d in plan.Deletes)
             if (ToKernel(d, links) is { } route)
                 messages.Add((new RouteChange(RouteOperation.Delete, route), d));
         foreach (var u in plan.Upserts)
+        {
             if (ToKernel(u, links) is { } route)
                 messages.Add((new RouteChange(RouteOperation.Replace, route), u));
+            else
+                unwritable.Add(new UnappliedRoute(u, Delete: false, Refused: false));
+        }
         return messages;
     }
 
