@@ -143,11 +143,13 @@ public sealed class BgpSpeaker : IAsyncDisposable
     }
 
     /// <summary>Reconciles the neighbours: new ones start, removed ones get a Cease (peer de-configured), changed ones
-    /// restart; sessions whose configuration is unchanged are not touched.</summary>
+    /// restart; a neighbour whose filters alone changed gets them on its live sessions (<see cref="PeerConfig.SameFilters"/>);
+    /// sessions whose configuration is unchanged are not touched.</summary>
     public void SetPeers(IEnumerable<PeerConfig> peers)
     {
         var wanted = peers.ToDictionary(p => (p.Address, p.Port));
         List<Peer> stopped = [];
+        List<(Peer Peer, PeerConfig Config)> refiltered = [];
         lock (_peers)
         {
             foreach (var address in _heldDown.Keys.Where(a => !wanted.Keys.Any(k => k.Address.Equals(a))).ToList())
@@ -160,8 +162,12 @@ public sealed class BgpSpeaker : IAsyncDisposable
                 }
             foreach (var (key, config) in wanted)
             {
-                if (_peers.ContainsKey(key))
+                if (_peers.TryGetValue(key, out var running))
+                {
+                    if (!config.SameFilters(running.Config))
+                        refiltered.Add((running, config));
                     continue;
+                }
                 var peer = new Peer(config, _ctx);
                 _peers[key] = peer;
                 if (_heldDown.TryGetValue(config.Address, out var held))
@@ -173,6 +179,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
             }
         }
         CheckRestartDone();
+        foreach (var (peer, config) in refiltered)
+            peer.UpdateFilters(config);
         foreach (var peer in stopped)
         {
             var stillWanted = wanted.ContainsKey((peer.Config.Address, peer.Config.Port));
