@@ -4,7 +4,8 @@ using L3Net.Bgp.Policy;
 namespace L3Net.Bgp;
 
 /// <summary>One neighbour. Two configs are the same session when <see cref="Address"/> and <see cref="Port"/> match;
-/// any other difference restarts that session only.</summary>
+/// a difference in route policy (<see cref="SamePolicy"/>) is applied to the live session, any other difference
+/// restarts that session only.</summary>
 public sealed record PeerConfig
 {
     public required IPAddress Address { get; init; }
@@ -50,15 +51,17 @@ public sealed record PeerConfig
     /// we would not send by default (a learned one), within BGP's own rules.</summary>
     public RouteFilter ExportFilter { get; init; } = RouteFilter.None;
 
-    /// <summary>The filters are not part of <see cref="Equals(PeerConfig?)"/> either: a filter change is applied to the live
-    /// session (<see cref="BgpSpeaker.SetPeers"/>), which is not restarted for it.</summary>
-    public bool SameFilters(PeerConfig other) => ImportFilter.Equals(other.ImportFilter) && ExportFilter.Equals(other.ExportFilter);
+    /// <summary>The route policy: the filters, the prefix limit and <see cref="KeepOriginalNextHop"/>. None of it is part of
+    /// <see cref="Equals(PeerConfig?)"/>: a change is applied to the live session (<see cref="BgpSpeaker.SetPeers"/>),
+    /// which is not restarted for it.</summary>
+    public bool SamePolicy(PeerConfig other) => ImportFilter.Equals(other.ImportFilter) && ExportFilter.Equals(other.ExportFilter)
+        && MaxPrefixes == other.MaxPrefixes && MaxPrefixesAction == other.MaxPrefixesAction
+        && MaxPrefixesRestartTime == other.MaxPrefixesRestartTime && KeepOriginalNextHop == other.KeepOriginalNextHop;
 
     public bool Equals(PeerConfig? other) => other is not null && Address.Equals(other.Address) && Port == other.Port
         && RemoteAs == other.RemoteAs && Password == other.Password && TtlSecurity == other.TtlSecurity && Multihop == other.Multihop
         && Equals(SourceAddress, other.SourceAddress) && RouteReflectorClient == other.RouteReflectorClient && PeerType == other.PeerType
-        && MaxPrefixes == other.MaxPrefixes && MaxPrefixesAction == other.MaxPrefixesAction
-        && MaxPrefixesRestartTime == other.MaxPrefixesRestartTime && KeepOriginalNextHop == other.KeepOriginalNextHop && Passive == other.Passive
+        && Passive == other.Passive
         && HoldTime == other.HoldTime && KeepaliveTime == other.KeepaliveTime && GracefulRestartTime == other.GracefulRestartTime;
 
     public override int GetHashCode() => HashCode.Combine(Address, Port, RemoteAs);

@@ -14,6 +14,9 @@ internal sealed partial class Peer
     /// <summary>Over the prefix limit with the Warn action: warned once, again only after falling back under it.</summary>
     private bool _overLimitWarned;
 
+    /// <summary>Down for good by <see cref="PrefixLimitAction.Disable"/>, until the speaker replaces the neighbour.</summary>
+    public bool DisabledByPrefixLimit { get; private set; }
+
     /// <summary>For our own restart (RFC 4724 4.1): this peer sent its End-of-RIB, or will not send one we should wait
     /// for (no graceful restart capability, or restarting itself), or can never come up.</summary>
     public bool RestartSettled => _restartSettled || _disabled is not null;
@@ -155,6 +158,7 @@ internal sealed partial class Peer
                 return null;
             case PrefixLimitAction.Disable:
                 _disabled = $"{why}: disabled until its configuration changes";
+                DisabledByPrefixLimit = true;
                 break;
         }
         _idleHold = true;
@@ -168,14 +172,14 @@ internal sealed partial class Peer
     private static RouteFilter? ExportFilterKey(PeerConfig config) => config.ExportFilter.IsEmpty ? null : config.ExportFilter;
 
     /// <summary>
-    /// New filters on the live neighbour (nothing else of its configuration changed), without restarting a session:
+    /// New route policy on the live neighbour (nothing else of its configuration changed), without restarting a session:
     /// import is decided again over everything the peer sent (the routes in the RIB and those kept aside), so a route
-    /// the new filter refuses leaves the Loc-RIB and one it allows comes in, with no ROUTE-REFRESH needed; export is run
-    /// again for each Established session by moving it to the update group of its new policy, which sends the peer the
-    /// withdrawals and announcements that make the difference. A filter that lets in more than the prefix limit ends
-    /// the session as an UPDATE would.
+    /// the new filter refuses leaves the Loc-RIB and one it allows comes in, with no ROUTE-REFRESH needed; export (the
+    /// export filter, keepOriginalNextHop) is run again for each Established session by moving it to the update group
+    /// of its new policy, which sends the peer the withdrawals and announcements that make the difference. A new
+    /// prefix limit, or a filter that lets in more than it, takes its action as an UPDATE would.
     /// </summary>
-    public void UpdateFilters(PeerConfig config)
+    public void UpdatePolicy(PeerConfig config)
     {
         Session[] sessions;
         lock (this)
@@ -186,9 +190,10 @@ internal sealed partial class Peer
         {
             var reimport = !Config.ImportFilter.Equals(config.ImportFilter);
             Config = config;
-            if (reimport && _inRib)
+            if (_inRib)
             {
-                Reimport();
+                if (reimport)
+                    Reimport();
                 cease = OverPrefixLimit();
             }
             members = [.. sessions.Select(s => s.Member).OfType<RibMember>()];
@@ -200,7 +205,7 @@ internal sealed partial class Peer
             lock (_ctx.Rib.Lock)
             {
                 from = member.Group;
-                to = _ctx.Group(from.Key with { Export = ExportFilterKey(config) });
+                to = _ctx.Group(from.Key with { Export = ExportFilterKey(config), KeepOriginalNextHop = config.KeepOriginalNextHop });
             }
             if (!ReferenceEquals(from, to))
                 from.MoveTo(member, to, _ctx.Rib);

@@ -25,7 +25,7 @@ internal sealed partial class Peer
     private BgpState _state = BgpState.Idle;
     private DateTimeOffset _since = DateTimeOffset.UtcNow;
     private string? _info;
-    private bool _idleHold;
+    private volatile bool _idleHold;
     private volatile string? _disabled;
     private volatile string? _heldDown;
 
@@ -36,7 +36,7 @@ internal sealed partial class Peer
         _source = new RibSource(config.Address, config.RemoteAs, Ibgp, config.RouteReflectorClient);
     }
 
-    /// <summary>Replaced only by <see cref="UpdateFilters"/>, with a configuration that differs in its filters alone.</summary>
+    /// <summary>Replaced only by <see cref="UpdatePolicy"/>, with a configuration that differs in its route policy alone.</summary>
     public PeerConfig Config { get; private set; }
     public PeerCounters Counters { get; } = new();
     public bool Ibgp => Config.RemoteAs == _ctx.LocalAs;
@@ -189,7 +189,8 @@ internal sealed partial class Peer
     /// <summary>A connection from this neighbour arrived at the listener.</summary>
     public void Offer(Socket socket)
     {
-        if (_stop.IsCancellationRequested || _disabled is not null || _heldDown is not null)
+        // Idle after the prefix limit (Restart): the peer's reconnect waits for the restart time like ours does.
+        if (_stop.IsCancellationRequested || _disabled is not null || _heldDown is not null || _idleHold)
         {
             socket.Dispose();
             return;

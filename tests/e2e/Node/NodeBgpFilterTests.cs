@@ -9,7 +9,8 @@ namespace L3Net.Tests.E2e.Node;
 /// <c>l3net-node</c>. The ToR announces two prefixes; the node announces its block. Naming a BGPFilter in the BGPPeer's
 /// <c>filters</c> takes the block out of the ToR's table (export) and one ToR prefix out of the node's kernel (import),
 /// and dropping the filter brings both back, the import one without BIRD sending it again (the node kept it aside);
-/// the session is the same throughout, on both sides.
+/// then a community added by BGPConfiguration prefixAdvertisements reaches BIRD. The session is the same throughout,
+/// on both sides.
 /// </summary>
 public sealed class NodeBgpFilterTests
 {
@@ -59,6 +60,21 @@ public sealed class NodeBgpFilterTests
         await f.ApplyAsync(Peer());
         await Eventually.AssertAsync(() => f.TorHas(pod.Block) && NodeHas("192.0.2.0/24"), NodeFabric.Converge,
             "the block and 192.0.2.0/24 back once the peer names no filter", Logs);
+        Assert.Equal(session, await SessionAsync(f, ct));
+
+        // Communities per prefix (BGPConfiguration prefixAdvertisements) change on the live session too.
+        await f.ApplyAsync(new BGPConfiguration
+        {
+            Metadata = { Name = BGPConfiguration.DefaultName },
+            Spec =
+            {
+                NodeToNodeMeshEnabled = false,
+                Communities = [new Community { Name = "rack", Value = "65001:100" }],
+                PrefixAdvertisements = [new PrefixAdvertisement { Cidr = "10.244.0.0/24", Communities = ["rack"] }],
+            },
+        });
+        await Eventually.AssertAsync(() => f.Bird!.Routes(pod.Block.ToString()).Contains("(65001,100)", StringComparison.Ordinal),
+            NodeFabric.Converge, "the block re-announced with its community", Logs);
         Assert.Equal(session, await SessionAsync(f, ct));
     }
 
