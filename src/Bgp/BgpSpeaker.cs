@@ -143,25 +143,33 @@ public sealed class BgpSpeaker : IAsyncDisposable
     }
 
     /// <summary>Reconciles the neighbours: new ones start, removed ones get a Cease (peer de-configured), changed ones
-    /// restart; sessions whose configuration is unchanged are not touched.</summary>
+    /// restart; a neighbour whose route policy alone changed gets it on its live sessions (<see cref="PeerConfig.SamePolicy"/>);
+    /// sessions whose configuration is unchanged are not touched.</summary>
     public void SetPeers(IEnumerable<PeerConfig> peers)
     {
         var wanted = peers.ToDictionary(p => (p.Address, p.Port));
         List<Peer> stopped = [];
+        List<(Peer Peer, PeerConfig Config)> repolicied = [];
         lock (_peers)
         {
             foreach (var address in _heldDown.Keys.Where(a => !wanted.Keys.Any(k => k.Address.Equals(a))).ToList())
                 _heldDown.Remove(address);
             foreach (var (key, peer) in _peers.ToList())
-                if (!wanted.TryGetValue(key, out var config) || !config.Equals(peer.Config))
+                // A neighbour its prefix limit disabled has no session to keep: a policy change starts it afresh.
+                if (!wanted.TryGetValue(key, out var config) || !config.Equals(peer.Config)
+                    || (peer.DisabledByPrefixLimit && !config.SamePolicy(peer.Config)))
                 {
                     _peers.Remove(key);
                     stopped.Add(peer);
                 }
             foreach (var (key, config) in wanted)
             {
-                if (_peers.ContainsKey(key))
+                if (_peers.TryGetValue(key, out var running))
+                {
+                    if (!config.SamePolicy(running.Config))
+                        repolicied.Add((running, config));
                     continue;
+                }
                 var peer = new Peer(config, _ctx);
                 _peers[key] = peer;
                 if (_heldDown.TryGetValue(config.Address, out var held))
@@ -173,6 +181,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
             }
         }
         CheckRestartDone();
+        foreach (var (peer, config) in repolicied)
+            peer.UpdatePolicy(config);
         foreach (var peer in stopped)
         {
             var stillWanted = wanted.ContainsKey((peer.Config.Address, peer.Config.Port));

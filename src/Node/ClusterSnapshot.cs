@@ -29,6 +29,9 @@ public sealed record ClusterSnapshot(
     /// <summary>Every node's BGP listen port (BGPConfiguration <c>listenPort</c>, per node or cluster-wide), by node name.</summary>
     public IReadOnlyDictionary<string, int> ListenPorts { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>The BGPFilters, for the BGPPeers that name them.</summary>
+    public IReadOnlyList<BGPFilter> Filters { get; init; } = [];
+
     /// <summary>Every IPAM block with its allocations: the node's borrowed addresses, its IPAM and CNI figures.</summary>
     public IReadOnlyList<BlockInfo> Blocks { get; init; } = [];
 
@@ -36,6 +39,7 @@ public sealed record ClusterSnapshot(
     {
         var nodes = await store.ListAsync<NodeResource>(ct: ct);
         var peers = await store.ListAsync<BGPPeer>(ct: ct);
+        var filters = await store.ListAsync<BGPFilter>(ct: ct);
         var configs = await store.ListAsync<BGPConfiguration>(ct: ct);
         var pools = await store.ListAsync<IPPool>(ct: ct);
         var endpoints = await store.ListAsync<WorkloadEndpoint>(ct: ct);
@@ -44,7 +48,7 @@ public sealed record ClusterSnapshot(
         var allBlocks = await ipam.ListBlocksAsync(ct);
         // Addresses the node assigned from blocks it does not own: it advertises each as a host route.
         IReadOnlyList<IPAddress> borrowed = [.. allBlocks.Where(b => b.Node != node).SelectMany(b => b.Allocations.Where(a => a.Node == node).Select(a => a.Address))];
-        var revision = new[] { nodes.Revision, peers.Revision, configs.Revision, pools.Revision, endpoints.Revision, policies.Revision }.Min();
+        var revision = new[] { nodes.Revision, peers.Revision, filters.Revision, configs.Revision, pools.Revision, endpoints.Revision, policies.Revision }.Min();
         // Calico's layering: the node's own BGPConfiguration ("node.NAME") overrides the cluster's ("default").
         var config = configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.NodeName(node))
                      ?? configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName);
@@ -52,6 +56,7 @@ public sealed record ClusterSnapshot(
         {
             ListenPorts = nodes.Items.ToDictionary(n => n.Metadata.Name, n => BGPConfiguration.ListenPortOf(n.Metadata.Name, configs.Items)),
             Blocks = allBlocks,
+            Filters = filters.Items,
         };
     }
 

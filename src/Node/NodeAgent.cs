@@ -166,7 +166,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
         // Peers first: after a restart the speaker holds back its UPDATEs and End-of-RIB (RFC 4724 4.1) until it knows
         // what it originates and every peer sent its End-of-RIB; with no peer known yet, that would hold trivially.
-        var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts };
+        var inputs = new BgpInputs(self, snapshot.Nodes, snapshot.Config, snapshot.Peers) { ListenPorts = snapshot.ListenPorts, Filters = snapshot.Filters };
         var peers = PeerCalculator.Calculate(inputs, m => LogWarning(log, m), _passwords);
         speaker.SetPeers(peers);
         try

@@ -16,14 +16,16 @@ internal sealed partial class Peer
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Session> _sessions = [];
     private readonly RibSource _source;
-    private readonly HashSet<Prefix> _rejected = [];
+    /// <summary>Routes the peer sent that we did not take (a loop, or the import filter), with their attributes: the rest of
+    /// its Adj-RIB-In, so that a filter change can take them in without the peer sending them again.</summary>
+    private readonly Dictionary<Prefix, PathAttributes> _rejected = [];
     private Task _loop = Task.CompletedTask;
     private int _failures;
     private bool _inRib;
     private BgpState _state = BgpState.Idle;
     private DateTimeOffset _since = DateTimeOffset.UtcNow;
     private string? _info;
-    private bool _idleHold;
+    private volatile bool _idleHold;
     private volatile string? _disabled;
     private volatile string? _heldDown;
 
@@ -34,7 +36,8 @@ internal sealed partial class Peer
         _source = new RibSource(config.Address, config.RemoteAs, Ibgp, config.RouteReflectorClient);
     }
 
-    public PeerConfig Config { get; }
+    /// <summary>Replaced only by <see cref="UpdatePolicy"/>, with a configuration that differs in its route policy alone.</summary>
+    public PeerConfig Config { get; private set; }
     public PeerCounters Counters { get; } = new();
     public bool Ibgp => Config.RemoteAs == _ctx.LocalAs;
 
@@ -109,6 +112,8 @@ internal sealed partial class Peer
         {
             try
             {
+                if (_disabled is not null)
+                    break;
                 if (LiveSessions() == 0 && !Config.Passive && !_idleHold && _heldDown is null)
                 {
                     SetState(BgpState.Connect);
@@ -121,7 +126,9 @@ internal sealed partial class Peer
                     SetState(BgpState.Idle, held);
                 else if (_state != BgpState.Idle)
                     SetState(BgpState.Active);
-                await Task.Delay(RetryDelay(), ct);
+                if (_disabled is not null)
+                    break;
+                await Task.Delay(_idleHold && Config.MaxPrefixesRestartTime is { } idle ? idle : RetryDelay(), ct);
                 _idleHold = false;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -182,7 +189,8 @@ internal sealed partial class Peer
     /// <summary>A connection from this neighbour arrived at the listener.</summary>
     public void Offer(Socket socket)
     {
-        if (_stop.IsCancellationRequested || _disabled is not null || _heldDown is not null)
+        // Idle after the prefix limit (Restart): the peer's reconnect waits for the restart time like ours does.
+        if (_stop.IsCancellationRequested || _disabled is not null || _heldDown is not null || _idleHold)
         {
             socket.Dispose();
             return;

@@ -56,6 +56,21 @@ internal sealed class AdjRibOut
         }
     }
 
+    /// <summary>As <see cref="Set"/>, for a member that moved to another update group: the new group's routes are other
+    /// instances, so one that sends the same attributes from the same source replaces the old one without going out again.</summary>
+    public void Reselect(Prefix prefix, ExportedRoute? route)
+    {
+        if (route is not null && _sent.TryGetValue(prefix, out var old) && ReferenceEquals(old.Source, route.Source)
+            && old.Attributes.Equals(route.Attributes))
+        {
+            _sent[prefix] = route;
+            if (_pending.ContainsKey(prefix))
+                _pending[prefix] = route;
+            return;
+        }
+        Set(prefix, route);
+    }
+
     private void Keep(Prefix prefix, ExportedRoute route)
     {
         _sent[prefix] = route;

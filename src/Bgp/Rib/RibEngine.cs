@@ -159,6 +159,42 @@ internal sealed class RibEngine(bool multipath)
             _groups.Remove(member.Group);
     }
 
+    /// <summary>Puts a member catching up on its own (<see cref="RibMember.Private"/>) into <paramref name="to"/> and
+    /// decides every Loc-RIB route for it again under that group's policy: what changes is queued (withdrawals for what
+    /// the new policy keeps back, announcements for what it lets through). A member whose session closed meanwhile
+    /// stays out.</summary>
+    public void Regroup(RibMember member, UpdateGroup to)
+    {
+        if (!_members.Contains(member))
+            return;
+        RemoveMember(member);
+        member.Group = to;
+        _members.Add(member);
+        if (to.AddMember(member))
+        {
+            _groups.Add(to);
+            foreach (var (prefix, best) in LocRib())
+                to.Out.Set(prefix, to.Select(prefix, best));
+            to.Out.DiscardPending();
+        }
+        foreach (var (prefix, best) in LocRib())
+            member.Private!.Reselect(prefix, member.Select(prefix, best));
+    }
+
+    /// <summary>Every route <paramref name="source"/> has in the table (its Adj-RIB-In less what import policy kept out).</summary>
+    public List<(Prefix Prefix, PathAttributes Attributes)> RoutesOf(RibSource source)
+    {
+        var routes = new List<(Prefix, PathAttributes)>(source.Accepted);
+        for (var n = 0; n < _table.Allocated && routes.Count < source.Accepted; n++)
+        {
+            ref var e = ref _table.At(n);
+            var i = e.Paths is null ? -1 : e.IndexOf(source.Id);
+            if (i >= 0)
+                routes.Add((e.Prefix, e[i].Attributes));
+        }
+        return routes;
+    }
+
     /// <summary>Wakes the senders of the sessions whose Adj-RIB-Out has changes queued.</summary>
     public void Commit()
     {

@@ -18,7 +18,8 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
     private long _skipBatch;
 
     public RibSource Source { get; } = source;
-    public UpdateGroup Group { get; } = group;
+    /// <summary>Changes only when the peer's export policy does (<see cref="UpdateGroup.MoveTo"/>).</summary>
+    public UpdateGroup Group { get; set; } = group;
 
     /// <summary>In sync: the last shared chunk taken. Null while catching up.</summary>
     public OutChunk? Position { get; private set; }

@@ -187,6 +187,30 @@ internal sealed partial class UpdateGroup
         }
     }
 
+    /// <summary>The member's export policy changed (a BGPFilter on a live session): it leaves this group's stream with
+    /// its own copy of what it was sent, moves to <paramref name="to"/> and catches up there with the difference, so the
+    /// peer gets withdrawals and announcements and the session stays up. Called off the RIB lock.</summary>
+    public void MoveTo(RibMember member, UpdateGroup to, RibEngine rib)
+    {
+        Monitor.Enter(_encodeLock);
+        try
+        {
+            lock (RibLock)
+            {
+                if (!ReferenceEquals(member.Group, this))
+                    return;
+                if (member.Position is not null)
+                    Detach(member);
+                rib.Regroup(member, to);
+            }
+        }
+        finally
+        {
+            ExitEncode();
+        }
+        member.Signal();
+    }
+
     /// <summary>Route refresh (RFC 2918): the member gets every route of <paramref name="afi"/> again, on its own.
     /// Called by the session's reader, which may wait for the encode lock.</summary>
     public void Refresh(RibMember member, Afi afi)

@@ -1,18 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using L3Net.Bgp.Policy;
 using L3Net.Bgp.Wire;
 
 namespace L3Net.Bgp.Rib;
 
 /// <summary>What makes two sessions' exports byte-identical: sessions with equal keys share one <see cref="UpdateGroup"/>
 /// and send the same encoded UPDATEs. <c>LinkLocalAddress</c> goes with our IPv6 next hop when the peer is on-link
-/// (RFC 2545); <c>FourOctetAs</c> is the negotiated capability (it changes how AS_PATH is encoded). The family is the
-/// local address's.</summary>
+/// (RFC 2545); <c>FourOctetAs</c> is the negotiated capability (it changes how AS_PATH is encoded); <c>Export</c> is the
+/// peer's export filter (compared by value). The family is the local address's.</summary>
 internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddress, bool RouteReflectorClient, bool KeepOriginalNextHop,
-    IPAddress? LinkLocalAddress = null, bool FourOctetAs = true)
+    IPAddress? LinkLocalAddress = null, bool FourOctetAs = true, RouteFilter? Export = null)
 {
     public Afi Family => LocalAddress.AddressFamily == AddressFamily.InterNetwork ? Afi.IPv4 : Afi.IPv6;
+    public RouteFilter Filter => Export ?? RouteFilter.None;
 }
 
 /// <summary>
@@ -20,8 +22,11 @@ internal sealed record ExportKey(bool Ibgp, uint RemoteAs, IPAddress LocalAddres
 /// which attributes. Transformed attribute sets are computed once per (source set, source) and shared by all members,
 /// so exporting a full table to many peers allocates a handful of sets, and the Adj-RIB-Out can compare by reference.
 /// The group also encodes its members' UPDATEs once (see the other half of this class).
-/// What goes out: our own prefixes to everyone; learned routes only by route reflection (RFC 4456), because a node
-/// advertises what it owns and must never become transit between its top-of-rack routers.
+/// What goes out by default: our own prefixes to everyone; learned routes only by route reflection (RFC 4456), because
+/// a node advertises what it owns and must never become transit between its top-of-rack routers unless told to. The
+/// peer's export filter comes first (Calico's BGPFilter): Reject keeps a route back, Accept sends it even when the
+/// default would not (a learned route to an eBGP peer, say), except that an iBGP route still goes to an iBGP peer
+/// only by reflection (RFC 4271 9.2; BIRD checks this before any filter too).
 /// </summary>
 internal sealed partial class UpdateGroup(ExportKey key, uint localAs, uint? clusterId, object ribLock)
 {
@@ -38,14 +43,22 @@ internal sealed partial class UpdateGroup(ExportKey key, uint localAs, uint? clu
             return null;
         if (!Key.Ibgp && c.Attributes.AsPath.Contains(Key.RemoteAs))
             return null; // the peer would drop it as a loop anyway
-        return Export(c.Source, c.Attributes);
+        if (Key.Filter.IsEmpty)
+            return Export(c.Source, c.Attributes);
+        return Key.Filter.Evaluate(prefix, learned: !c.Source.IsLocal) switch
+        {
+            FilterAction.Reject => null,
+            FilterAction.Accept => c.Source.IsLocal || !(Key.Ibgp && c.Source.IsIbgp) || Reflects(c.Source) ? Transformed(c.Source, c.Attributes) : null,
+            _ => Export(c.Source, c.Attributes),
+        };
     }
 
-    /// <summary>The attributes to send for a route, or null when this group does not get it.</summary>
+    /// <summary>The attributes to send for a route by default (no filter decided), or null when this group does not get it.</summary>
     public ExportedRoute? Export(RibSource source, PathAttributes a)
+        => source.IsLocal || Reflects(source) ? Transformed(source, a) : null;
+
+    private ExportedRoute Transformed(RibSource source, PathAttributes a)
     {
-        if (!source.IsLocal && !Reflects(source))
-            return null;
         var cacheKey = new SourceKey(a, source);
         if (_cache.TryGetValue(cacheKey, out var cached))
             return cached;
@@ -79,6 +92,14 @@ internal sealed partial class UpdateGroup(ExportKey key, uint localAs, uint? clu
             {
                 NextHop = keepNextHop ? a.NextHop : Key.LocalAddress,
                 LinkLocalNextHop = keepNextHop ? null : Key.LinkLocalAddress,
+                LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,
+            };
+        // An external route an export filter accepted for an internal peer: its next hop stays (RFC 4271 5.1.3), but not
+        // a link-local one, valid only on the link it came from.
+        if (!source.IsIbgp)
+            return a with
+            {
+                LinkLocalNextHop = null,
                 LocalPref = a.LocalPref ?? BestPath.DefaultLocalPref,
             };
         // Reflected: the originator's global next hop stays; its link-local one is valid only on the originator's link,

@@ -36,6 +36,10 @@ public static class ResourceTables
                 r => Peer(r, p => [Name(p), p.Spec.PeerIp ?? "", PeerNode(p.Spec), p.Spec.AsNumber ?? "",
                     p.Spec.PeerSelector ?? "", p.Spec.Password?.ToString() ?? "", p.Spec.TtlSecurity?.ToString() ?? "",
                     p.Spec.KeepaliveTime ?? ""])),
+            ("BGPFilter", false) => (["NAME"], r => [Name(r)]),
+            ("BGPFilter", true) => (["NAME", "EXPORTV4", "IMPORTV4", "EXPORTV6", "IMPORTV6"],
+                r => Filter(r, f => [Name(f), RuleCount(f.Spec.ExportV4), RuleCount(f.Spec.ImportV4), RuleCount(f.Spec.ExportV6),
+                    RuleCount(f.Spec.ImportV6)])),
             ("BGPConfiguration", _) => (wide
                     ? ["NAME", "LOGSEVERITY", "MESHENABLED", "ASNUMBER", "LISTENPORT"]
                     : ["NAME", "LOGSEVERITY", "MESHENABLED", "ASNUMBER"],
@@ -62,6 +66,7 @@ public static class ResourceTables
     private static string[] Reservation(Resource r, Func<IPReservation, string[]> f) => f((IPReservation)r);
     private static string[] IpamConfig(Resource r, Func<IPAMConfiguration, string[]> f) => f((IPAMConfiguration)r);
     private static string[] Peer(Resource r, Func<BGPPeer, string[]> f) => f((BGPPeer)r);
+    private static string[] Filter(Resource r, Func<BGPFilter, string[]> f) => f((BGPFilter)r);
     private static string[] Config(Resource r, Func<BGPConfiguration, string[]> f) => f((BGPConfiguration)r);
     private static string[] NodeRow(Resource r, Func<NodeResource, string[]> f) => f((NodeResource)r);
     private static string[] Endpoint(Resource r, Func<WorkloadEndpoint, string[]> f) => f((WorkloadEndpoint)r);
@@ -69,6 +74,9 @@ public static class ResourceTables
 
     private static string Name(Resource r) => r.Metadata.Name;
     private static string Flag(bool value) => value ? "true" : "false";
+    /// <summary>How many rules a BGPFilter list holds, e.g. <c>2 rules</c>.</summary>
+    private static string RuleCount(List<BGPFilterRule>? rules) => rules is { Count: > 0 } r ? $"{r.Count} rule{(r.Count == 1 ? "" : "s")}" : "";
+
     private static string Selector(string? selector) => string.IsNullOrWhiteSpace(selector) ? "all()" : selector;
 
     /// <summary>The first <paramref name="max"/> entries, then how many more (<c>-o wide</c> shows them all).</summary>

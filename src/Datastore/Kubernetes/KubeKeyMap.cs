@@ -35,6 +35,7 @@ public static partial class KubeKeyMap
         Typed("ipreservations", "IPReservation", false),
         Typed("ipamconfigurations", "IPAMConfiguration", false),
         Typed("bgppeers", "BGPPeer", false),
+        Typed("bgpfilters", "BGPFilter", false),
         Typed("bgpconfigurations", "BGPConfiguration", false),
         Typed("nodes", "Node", false),
         Typed("workloadendpoints", "WorkloadEndpoint", true),

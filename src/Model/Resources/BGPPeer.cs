@@ -39,10 +39,21 @@ public sealed class BGPPeerSpec
     /// <summary>GTSM (RFC 5082): the maximum hop count to the peer.</summary>
     public int? TtlSecurity { get; set; }
 
+    /// <summary>An L3Net extension (Calico has no such field; BIRD's <c>import limit</c>): the most prefixes this peer may
+    /// have accepted (after the import filters); beyond it <see cref="MaxPrefixesAction"/>.</summary>
     public int? MaxPrefixes { get; set; }
 
-    /// <summary>In Calico, names of BGPFilter resources. BGPFilter is not supported yet, so validation refuses any;
-    /// the field exists so that a Calico manifest using it is refused by name rather than misread.</summary>
+    /// <summary>L3Net extension, with <see cref="MaxPrefixes"/>: <c>Restart</c> (default: end the session with a Cease and
+    /// connect again after <see cref="MaxPrefixesRestartTime"/>), <c>Warn</c> (log it, keep the session) or <c>Disable</c>
+    /// (end the session and stay down until the BGPPeer changes).</summary>
+    public string? MaxPrefixesAction { get; set; }
+
+    /// <summary>L3Net extension, with the Restart action: how long the session stays down, a duration (default: the
+    /// connect retry time, backed off).</summary>
+    public string? MaxPrefixesRestartTime { get; set; }
+
+    /// <summary>Names of BGPFilter resources, applied in this order (the first rule that matches, across them, decides).
+    /// A name with no BGPFilter behind it is skipped, as Calico does, and applies once the filter is created.</summary>
     public List<string>? Filters { get; set; }
 
     /// <summary>BFD beside the BGP session (see <see cref="BgpBfdSpec"/>).</summary>

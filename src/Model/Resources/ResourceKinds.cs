@@ -31,6 +31,7 @@ public static class ResourceKinds
         new("BGPConfiguration", "BGPConfigurations", ["bgpconfiguration", "bgpconfig", "bgpconfigs"],
             typeof(BGPConfiguration), false, () => new BGPConfiguration()),
         new("BGPPeer", "BGPPeers", ["bgppeer", "bgpp", "peer"], typeof(BGPPeer), false, () => new BGPPeer()),
+        new("BGPFilter", "BGPFilters", ["bgpfilter", "bgpf"], typeof(BGPFilter), false, () => new BGPFilter()),
         new("Node", "Nodes", ["node", "no"], typeof(NodeResource), false, () => new NodeResource()),
         new("WorkloadEndpoint", "WorkloadEndpoints", ["workloadendpoint", "wep", "weps"], typeof(WorkloadEndpoint), true,
             () => new WorkloadEndpoint()),

@@ -14,6 +14,7 @@ namespace L3Net.Model.Serialization;
 [JsonSerializable(typeof(IPAMConfiguration))]
 [JsonSerializable(typeof(BGPConfiguration))]
 [JsonSerializable(typeof(BGPPeer))]
+[JsonSerializable(typeof(BGPFilter))]
 [JsonSerializable(typeof(NodeResource))]
 [JsonSerializable(typeof(WorkloadEndpoint))]
 [JsonSerializable(typeof(NetworkPolicy))]

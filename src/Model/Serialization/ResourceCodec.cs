@@ -13,20 +13,20 @@ public sealed record ParsedResources(IReadOnlyList<Resource> Resources, IReadOnl
 /// <summary>
 /// Reads and writes resource documents. Input: multi-document YAML or JSON (a single object, an array, or a
 /// <c>kind: List</c> with <c>items</c>), <c>l3net.io/v1</c>, Calico's <c>projectcalico.org/v3</c> for IPPool,
-/// IPReservation, IPAMConfiguration, BGPPeer, BGPConfiguration and Node (spec fields L3Net does not implement are
-/// errors for the IPAM kinds and Node, warnings for the BGP kinds), and <c>networking.k8s.io/v1</c>
+/// IPReservation, IPAMConfiguration, BGPPeer, BGPFilter, BGPConfiguration and Node (spec fields L3Net does not implement
+/// are errors for the IPAM kinds, BGPFilter and Node, warnings for BGPPeer and BGPConfiguration), and <c>networking.k8s.io/v1</c>
 /// NetworkPolicy. Every document is validated, and pools in one text must not overlap each other.
 /// </summary>
 public static class ResourceCodec
 {
     public const string CalicoApiVersion = "projectcalico.org/v3";
     private const string KubeNetworkingApiVersion = "networking.k8s.io/v1";
-    private static readonly string[] CalicoKinds = ["IPPool", "BGPPeer", "BGPConfiguration", "Node", "IPReservation", "IPAMConfiguration"];
+    private static readonly string[] CalicoKinds = ["IPPool", "BGPPeer", "BGPFilter", "BGPConfiguration", "Node", "IPReservation", "IPAMConfiguration"];
 
     /// <summary>Kinds whose every Calico spec field L3Net either implements or refuses: an unknown field under
     /// <c>spec</c> is an error, as it would otherwise be accepted and do nothing. Outside <c>spec</c> (status,
     /// server-set metadata such as uid) Calico ignores what it is sent too, so those stay warnings.</summary>
-    private static readonly string[] StrictCalicoKinds = ["IPPool", "Node", "IPReservation", "IPAMConfiguration"];
+    private static readonly string[] StrictCalicoKinds = ["IPPool", "BGPFilter", "Node", "IPReservation", "IPAMConfiguration"];
 
     /// <summary>Throws <see cref="ResourceFormatException"/> naming the source, document and field.</summary>
     public static ParsedResources Parse(string text, string source = "<input>")

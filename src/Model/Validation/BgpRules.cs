@@ -68,9 +68,31 @@ internal static class BgpRules
             errors.Add($"spec.ttlSecurity: {ttl} is not a hop count (1-255)");
         if (spec.MaxPrefixes is { } max and < 1)
             errors.Add($"spec.maxPrefixes: {max} must be positive");
-        if (spec.Filters is { Count: > 0 })
-            errors.Add("spec.filters: names BGPFilter resources, which L3Net does not support yet; remove the field");
+        CheckPrefixLimit(spec, errors);
+        foreach (var (filter, i) in (spec.Filters ?? []).Select((f, i) => (f, i)))
+            if (!ResourceValidator.IsName(filter))
+                errors.Add($"spec.filters[{i}]: '{filter}' is not a BGPFilter name");
         BfdRules.Check(spec.Bfd, "spec.bfd", errors);
+    }
+
+    public static readonly string[] PrefixLimitActions = ["Restart", "Warn", "Disable"];
+
+    private static void CheckPrefixLimit(BGPPeerSpec spec, List<string> errors)
+    {
+        if (spec.MaxPrefixesAction is { } action)
+        {
+            if (!PrefixLimitActions.Contains(action))
+                errors.Add($"spec.maxPrefixesAction: '{action}' is not one of {string.Join(", ", PrefixLimitActions)}");
+            if (spec.MaxPrefixes is null)
+                errors.Add("spec.maxPrefixesAction: needs spec.maxPrefixes");
+        }
+        if (spec.MaxPrefixesRestartTime is { } restart)
+        {
+            if (!GoDuration.TryParse(restart, out var t) || t < TimeSpan.FromSeconds(1))
+                errors.Add($"spec.maxPrefixesRestartTime: '{restart}' is not a duration of at least 1s (e.g. 30s, 5m)");
+            if (spec.MaxPrefixes is null || spec.MaxPrefixesAction is not (null or "Restart"))
+                errors.Add("spec.maxPrefixesRestartTime: only with spec.maxPrefixes and maxPrefixesAction Restart");
+        }
     }
 
     /// <summary>The capability's restart time is 12 bits (RFC 4724 3).</summary>

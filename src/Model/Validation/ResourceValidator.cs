@@ -19,6 +19,7 @@ public static partial class ResourceValidator
             case IPAMConfiguration config: IpamRules.Check(config, errors); break;
             case BGPConfiguration config: BgpRules.Check(config, errors); break;
             case BGPPeer peer: BgpRules.Check(peer.Spec, errors); break;
+            case BGPFilter filter: BgpFilterRules.Check(filter.Spec, errors); break;
             case NodeResource node: NodeRules.Check(node.Spec, errors); break;
             case WorkloadEndpoint endpoint: NodeRules.Check(endpoint.Spec, errors); break;
             case NetworkPolicy policy: PolicyRules.Check(policy.Spec, errors); break;
@@ -59,6 +60,9 @@ public static partial class ResourceValidator
         foreach (var key in resource.Metadata.Labels.Keys.Where(k => !LabelKeyPattern().IsMatch(k)))
             errors.Add($"metadata.labels: '{key}' is not a valid label key");
     }
+
+    /// <summary>A resource name as <c>metadata.name</c> takes it: the form a reference to another resource must have.</summary>
+    internal static bool IsName(string? name) => name is { Length: > 0 and <= 253 } && NamePattern().IsMatch(name);
 
     internal static void Cidr(string? value, string field, List<string> errors, AddressFamily? family = null)
     {

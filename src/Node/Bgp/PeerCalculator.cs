@@ -17,6 +17,9 @@ public sealed record BgpInputs(
     public IReadOnlyDictionary<string, int> ListenPorts { get; init; } = new Dictionary<string, int>();
 
     public int ListenPortOf(NodeResource node) => ListenPorts.GetValueOrDefault(node.Metadata.Name, BGPConfiguration.DefaultListenPort);
+
+    /// <summary>The BGPFilters BGPPeer <c>filters</c> may name.</summary>
+    public IReadOnlyCollection<BGPFilter> Filters { get; init; } = [];
 }
 
 /// <summary>
@@ -83,6 +86,7 @@ public static class PeerCalculator
                 continue;
             }
             var type = s.Node is null && string.IsNullOrWhiteSpace(s.NodeSelector) ? Global : NodeSpecific;
+            var (import, export) = PeerFilters.For(bgpPeer, inputs.Filters, warn);
             if (!string.IsNullOrWhiteSpace(s.PeerSelector))
             {
                 var selector = LabelSelector.Parse(s.PeerSelector);
@@ -90,7 +94,7 @@ public static class PeerCalculator
                 foreach (var address in SessionAddresses(self, n))
                 {
                     peers[address] = Build(bgpPeer, self, password, address, inputs.ListenPortOf(n), LocalAs(n, inputs.Config), type,
-                        IsReflector(self) && !SameCluster(self, n));
+                        IsReflector(self) && !SameCluster(self, n)) with { ImportFilter = import, ExportFilter = export };
                 }
             }
             else if (s.PeerIp is { } ip && ParseEndpoint(ip) is { } ep)
@@ -110,7 +114,7 @@ public static class PeerCalculator
                 var port = ep.Port;
                 if (!HasPort(ip) && inputs.Nodes.FirstOrDefault(n => SessionAddressesOf(n).Contains(ep.Address)) is { } node)
                     port = inputs.ListenPortOf(node);
-                peers[ep.Address] = Build(bgpPeer, self, password, ep.Address, port, asn, type, false);
+                peers[ep.Address] = Build(bgpPeer, self, password, ep.Address, port, asn, type, false) with { ImportFilter = import, ExportFilter = export };
             }
         }
 
@@ -162,6 +166,8 @@ public static class PeerCalculator
         // kernel choose.
         SourceAddress = p.Spec.SourceAddress == "None" ? null : OwnAddress(self, address),
         MaxPrefixes = p.Spec.MaxPrefixes,
+        MaxPrefixesAction = Enum.TryParse<PrefixLimitAction>(p.Spec.MaxPrefixesAction, out var action) ? action : PrefixLimitAction.Restart,
+        MaxPrefixesRestartTime = GoDuration.Of(p.Spec.MaxPrefixesRestartTime),
         KeepOriginalNextHop = p.Spec.KeepOriginalNextHop ?? false,
         RouteReflectorClient = client,
         HoldTime = GoDuration.Of(p.Spec.HoldTime),

@@ -235,7 +235,7 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
     {
         var wrongKind = await Run("get", "ippoolz");
         Assert.Equal((int)ExitCode.Usage, wrongKind.ExitCode);
-        Assert.Equal("error: unknown resource kind 'ippoolz' (known: ippools, ipreservations, ipamconfigurations, bgpconfigurations, bgppeers, nodes, workloadendpoints, networkpolicies)\n", wrongKind.Err);
+        Assert.Equal("error: unknown resource kind 'ippoolz' (known: ippools, ipreservations, ipamconfigurations, bgpconfigurations, bgppeers, bgpfilters, nodes, workloadendpoints, networkpolicies)\n", wrongKind.Err);
 
         var bad = Write("bad.yaml", """
             apiVersion: l3net.io/v1
@@ -285,6 +285,57 @@ public abstract class ResourceCommandTests(ITestDatastore datastore) : IDisposab
         Assert.Equal((int)ExitCode.InvalidResource, debug.ExitCode);
         Assert.Contains("ResourceFormatException", debug.Err);
         Assert.Contains("   at ", debug.Err);
+    }
+
+    [Fact]
+    public async Task A_calico_BGPFilter_applies_reads_back_as_a_table_and_yaml_and_deletes_and_a_bad_rule_writes_nothing()
+    {
+        var filter = Write("filter.yaml", """
+            apiVersion: projectcalico.org/v3
+            kind: BGPFilter
+            metadata: {name: tor-policy}
+            spec:
+              exportV4:
+              - {action: Reject, matchOperator: In, cidr: 10.244.0.0/16, prefixLength: {min: 32}}
+              importV4:
+              - {action: Accept, matchOperator: Equal, cidr: 0.0.0.0/0}
+              - {action: Reject}
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: BGPPeer
+            metadata: {name: tor}
+            spec: {peerIP: 10.0.0.1, asNumber: 65000, filters: [tor-policy]}
+            """);
+        Assert.Equal("bgpfilter/tor-policy created\nbgppeer/tor created\n", (await Ok("apply", "-f", filter)).Out);
+        Assert.Equal("""
+            NAME
+            tor-policy
+
+            """, (await Ok("get", "bgpfilters")).Out);
+        Assert.Equal("""
+            NAME         EXPORTV4   IMPORTV4   EXPORTV6   IMPORTV6
+            tor-policy   1 rule     2 rules
+
+            """, (await Ok("get", "bgpfilter", "-o", "wide")).Out);
+        var yaml = (await Ok("get", "bgpfilter", "tor-policy", "-o", "yaml")).Out;
+        Assert.Contains("matchOperator: Equal", yaml);
+        Assert.Equal("bgpfilter/tor-policy unchanged\n", (await RunWithInput(yaml, "apply", "-f", "-")).Out);
+
+        var bad = Write("bad.yaml", """
+            apiVersion: projectcalico.org/v3
+            kind: BGPFilter
+            metadata: {name: tor-policy}
+            spec:
+              importV4:
+              - {action: Reject, matchOperator: Within, cidr: 10.0.0.0/8}
+            """);
+        var refused = await Run("apply", "-f", bad);
+        Assert.Equal((int)ExitCode.InvalidResource, refused.ExitCode);
+        Assert.StartsWith($"error: {bad}: document 1: spec.importV4[0].matchOperator: 'Within' is not one of Equal, NotEqual, In, NotIn", refused.Err);
+        Assert.Equal(yaml, (await Ok("get", "bgpfilter", "tor-policy", "-o", "yaml")).Out);
+
+        Assert.Equal("bgpfilter/tor-policy deleted\n", (await Ok("delete", "bgpfilter", "tor-policy")).Out);
+        Assert.Equal("", (await Ok("get", "bgpfilters")).Out);
     }
 
     private async Task<Dictionary<string, string?>> Revisions()

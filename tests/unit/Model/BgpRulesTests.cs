@@ -22,8 +22,30 @@ public sealed class BgpRulesTests
     }
 
     [Fact]
-    public void Filters_are_refused_until_BGPFilter_exists()
-        => Assert.Contains(Peer(s => s.Filters = ["allow-pods"]), e => e.StartsWith("spec.filters:") && e.Contains("BGPFilter"));
+    public void Filters_are_names_of_BGPFilters()
+    {
+        Assert.Empty(Peer(s => s.Filters = ["allow-pods", "no-transit"]));
+        Assert.Contains("spec.filters[1]: 'Not A Name' is not a BGPFilter name", Peer(s => s.Filters = ["ok", "Not A Name"]));
+    }
+
+    [Theory]
+    [InlineData(100, "Warn", null, null)]
+    [InlineData(100, "Disable", null, null)]
+    [InlineData(100, "Restart", "30s", null)]
+    [InlineData(100, null, "2m", null)]
+    [InlineData(100, "Block", null, "spec.maxPrefixesAction: 'Block' is not one of Restart, Warn, Disable")]
+    [InlineData(null, "Warn", null, "spec.maxPrefixesAction: needs spec.maxPrefixes")]
+    [InlineData(100, "Warn", "30s", "spec.maxPrefixesRestartTime: only with spec.maxPrefixes and maxPrefixesAction Restart")]
+    [InlineData(100, "Restart", "soon", "spec.maxPrefixesRestartTime: 'soon' is not a duration of at least 1s")]
+    [InlineData(100, "Restart", "500ms", "spec.maxPrefixesRestartTime: '500ms' is not a duration of at least 1s")]
+    public void The_prefix_limit_action_is_one_of_BIRDs_and_needs_the_limit(int? max, string? action, string? restart, string? error)
+    {
+        var errors = Peer(s => (s.MaxPrefixes, s.MaxPrefixesAction, s.MaxPrefixesRestartTime) = (max, action, restart));
+        if (error is null)
+            Assert.Empty(errors);
+        else
+            Assert.Contains(errors, e => e.StartsWith(error, StringComparison.Ordinal));
+    }
 
     [Theory]
     [InlineData("90s", "30s", null)]

@@ -1,4 +1,7 @@
 using System.Net;
+using L3Net.Bgp;
+using L3Net.Bgp.Policy;
+using L3Net.Bgp.Wire;
 using L3Net.Model.Resources;
 using L3Net.Node.Bgp;
 using Xunit;
@@ -224,5 +227,45 @@ public sealed class PeerCalculatorTests
         Assert.Equal(IPNetwork.Parse("10.244.0.0/16"), advert.Cidr);
         Assert.Equal([65001u << 16 | 100, 64512u << 16 | 9], advert.Standard);
         Assert.Equal([new L3Net.Bgp.Wire.LargeCommunity(65001, 7, 8)], advert.Large);
+    }
+
+    [Fact]
+    public void A_peers_filters_apply_in_the_order_it_names_them_and_a_missing_one_is_skipped_with_a_warning()
+    {
+        var a = N("a", "10.0.1.2", asn: "64601");
+        var config = new BGPConfiguration { Metadata = { Name = "default" }, Spec = { NodeToNodeMeshEnabled = false } };
+        var tor = new BGPPeer { Metadata = { Name = "tor" }, Spec = { PeerIp = "10.0.1.1", AsNumber = "65000", Filters = ["first", "absent", "second"] } };
+        BGPFilter Filter(string name, string action) => new()
+        {
+            Metadata = { Name = name },
+            Spec =
+            {
+                ImportV4 = [new BGPFilterRule { Action = action, MatchOperator = "In", Cidr = "10.0.0.0/8" }],
+                ExportV6 = [new BGPFilterRule { Action = action }],
+            },
+        };
+        List<string> warnings = [];
+
+        var peer = Assert.Single(PeerCalculator.Calculate(new BgpInputs(a, [a], config, [tor]) { Filters = [Filter("second", "Reject"), Filter("first", "Accept")] },
+            warnings.Add));
+
+        Assert.Equal(FilterAction.Accept, peer.ImportFilter.Evaluate(Prefix.Parse("10.1.0.0/16"), learned: true)); // "first" comes first
+        Assert.Null(peer.ImportFilter.Evaluate(Prefix.Parse("192.0.2.0/24"), learned: true));
+        Assert.Equal(FilterAction.Accept, peer.ExportFilter.Evaluate(Prefix.Parse("fd00::/64"), learned: false));
+        Assert.Null(peer.ExportFilter.Evaluate(Prefix.Parse("10.1.0.0/16"), learned: false)); // no exportV4 rules
+        Assert.Equal(["BGPPeer tor: BGPFilter absent does not exist; skipped until it is created"], warnings);
+    }
+
+    [Fact]
+    public void The_prefix_limit_and_its_action_reach_the_session()
+    {
+        var a = N("a", "10.0.1.2");
+        var tor = new BGPPeer
+        {
+            Metadata = { Name = "tor" },
+            Spec = { PeerIp = "10.0.1.1", AsNumber = "65000", MaxPrefixes = 10, MaxPrefixesAction = "Restart", MaxPrefixesRestartTime = "30s" },
+        };
+        var peer = Assert.Single(PeerCalculator.Calculate(new BgpInputs(a, [a], null, [tor])));
+        Assert.Equal((10, PrefixLimitAction.Restart, TimeSpan.FromSeconds(30)), (peer.MaxPrefixes, peer.MaxPrefixesAction, peer.MaxPrefixesRestartTime));
     }
 }
