@@ -43,6 +43,35 @@ public sealed class NetlinkRegressionTests
         Assert.Equal(3, route.OutputInterface);
     }
 
+    /// <summary>A multipath route as the kernel dumps it (RTA_MULTIPATH: one rtnexthop per path, each holding its
+    /// RTA_GATEWAY): both paths come back, with interface, gateway and weight (rtnh_hops is weight - 1).</summary>
+    [Fact]
+    public void A_multipath_route_parses_into_every_next_hop()
+    {
+        var interrupted = false;
+        List<Route> routes = [];
+        byte[] paths = [.. NextHop(ifindex: 3, weight: 1, gateway: [10, 0, 1, 1]), .. NextHop(ifindex: 4, weight: 2, gateway: [10, 0, 2, 1])];
+        var datagram = Message(NEWROUTE, [.. RtMsg(family: 2, dstLength: 26), .. Attribute(1, [10, 244, 3, 0]), .. Attribute(9, paths)]);
+        RouteSocket.ReadDatagram(datagram, "list routes", Seq, dump: true, RouteSocket.ParseRoute, routes, ref interrupted);
+        var route = Assert.Single(routes);
+        Assert.Equal("10.244.3.0/26", route.Destination.ToString());
+        Assert.Null(route.Gateway);
+        Assert.Equal(
+            [new NextHop(System.Net.IPAddress.Parse("10.0.1.1"), 3), new NextHop(System.Net.IPAddress.Parse("10.0.2.1"), 4, Weight: 2)],
+            route.NextHops);
+    }
+
+    private static byte[] NextHop(int ifindex, byte weight, byte[] gateway)
+    {
+        byte[] gatewayAttribute = Attribute(5, gateway);
+        var h = new byte[8 + gatewayAttribute.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(h, (ushort)h.Length);
+        h[3] = (byte)(weight - 1);
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(4), ifindex);
+        gatewayAttribute.CopyTo(h, 8);
+        return h;
+    }
+
     private static void AssertMalformed<T>(byte[] datagram, ReplyParser<T> parser) where T : class
     {
         var interrupted = false;
