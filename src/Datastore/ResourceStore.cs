@@ -163,6 +163,10 @@ public sealed class ResourceStore(IDatastore store)
         }
     }
 
+    /// <summary>A stored record of the kind as the resource it holds, for readers that follow the raw store (caches fed by
+    /// <see cref="IDatastore.WatchAsync"/>).</summary>
+    public static Resource Decode(KindInfo kind, KeyValue kv) => Decode(kind, kv.Value, kv.Revision);
+
     private static Resource Decode(KindInfo kind, ReadOnlyMemory<byte> value, long revision)
     {
         var resource = (Resource?)JsonSerializer.Deserialize(value.Span, kind.JsonTypeInfo)

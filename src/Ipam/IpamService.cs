@@ -122,7 +122,7 @@ public sealed class IpamService
         foreach (var cidr in record.Value.Blocks.Keys)
         {
             if (await _records.GetAsync<BlockRecord>(IpamKeys.Block(IPNetwork.Parse(cidr)), ct) is { Value: var block })
-                held.AddRange(block.Allocated().Where(a => a.Holder.Handle == handle).Select(a => Info(block, a.Ordinal, a.Holder)));
+                held.AddRange(block.Allocated().Where(a => a.Holder.Handle == handle).Select(a => IpamRecords.Allocation(block, a.Ordinal, a.Holder)));
         }
         return held;
     }
@@ -135,26 +135,18 @@ public sealed class IpamService
     public async Task<IReadOnlyList<IPNetwork>> AffineBlocksAsync(string node, CancellationToken ct = default)
     {
         var affinities = await _records.ListAsync<AffinityRecord>(IpamKeys.NodeAffinities(node), ct);
-        return [.. affinities.Where(a => a.Value.State == AffinityState.Confirmed).Select(a => IPNetwork.Parse(a.Value.Cidr))];
+        return [.. affinities.Select(a => IpamRecords.Confirmed(a.Value)).OfType<IPNetwork>()];
     }
 
     /// <summary>Addresses the node assigned from blocks it does not own: it advertises each as a host route.</summary>
     public async Task<IReadOnlyList<IPAddress>> BorrowedAddressesAsync(string node, CancellationToken ct = default)
-    {
-        var blocks = await _records.ListAsync<BlockRecord>(IpamKeys.BlockPrefix, ct);
-        return [.. blocks.Select(b => b.Value).Where(b => b.Affinity != node)
-            .SelectMany(b => b.Allocated().Where(a => a.Holder.Node == node).Select(a => b.Address(a.Ordinal)))];
-    }
+        => IpamRecords.Borrowed(await ListBlocksAsync(ct), node);
 
     public async Task<IReadOnlyList<BlockInfo>> ListBlocksAsync(CancellationToken ct = default)
     {
         var blocks = await _records.ListAsync<BlockRecord>(IpamKeys.BlockPrefix, ct);
-        return [.. blocks.Select(b => b.Value).Select(b => new BlockInfo(b.Network(), b.Affinity, b.Allocations.Count,
-            [.. b.Allocated().Select(a => Info(b, a.Ordinal, a.Holder))]))];
+        return [.. blocks.Select(b => IpamRecords.Info(b.Value))];
     }
-
-    private static AllocationInfo Info(BlockRecord block, int ordinal, AllocationAttribute holder)
-        => new(block.Address(ordinal), holder.Handle, holder.Node, holder.Assigned, holder.Attrs ?? []);
 
     /// <summary>Gives back the node's empty blocks (affinity removed, block deleted); returns them.</summary>
     public async Task<IReadOnlyList<IPNetwork>> ReleaseEmptyBlocksAsync(string node, CancellationToken ct = default)

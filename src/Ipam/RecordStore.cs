@@ -78,7 +78,7 @@ internal sealed class RecordStore(IDatastore store, IpamOptions options)
         }
     }
 
-    private static T Deserialize<T>(KeyValue kv)
+    internal static T Deserialize<T>(KeyValue kv)
         => JsonSerializer.Deserialize(kv.Value.Span, Info<T>())
            ?? throw new DatastoreException($"{kv.Key}: empty IPAM record");
 

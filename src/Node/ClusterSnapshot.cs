@@ -1,5 +1,4 @@
 using System.Net;
-using L3Net.Datastore;
 using L3Net.Felix.Policy;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
@@ -7,9 +6,8 @@ using L3Net.Model.Resources;
 namespace L3Net.Node;
 
 /// <summary>
-/// Everything the node derives its BGP and dataplane state from, read in one pass. <see cref="Revision"/> is the
-/// lowest revision the lists were read at, so a watch from <c>Revision + 1</c> misses no change (a repeated event
-/// only causes one more, identical, snapshot).
+/// Everything the node derives its BGP and dataplane state from, as its <see cref="Cache.ClusterCache"/> holds it at
+/// <see cref="Revision"/>.
 /// </summary>
 public sealed record ClusterSnapshot(
     long Revision,
@@ -35,28 +33,19 @@ public sealed record ClusterSnapshot(
     /// <summary>Every IPAM block with its allocations: the node's borrowed addresses, its IPAM and CNI figures.</summary>
     public IReadOnlyList<BlockInfo> Blocks { get; init; } = [];
 
-    public static async Task<ClusterSnapshot> ReadAsync(ResourceStore store, IpamService ipam, string node, CancellationToken ct)
+    /// <summary>The snapshot of <paramref name="node"/> from every record of the kinds it follows, as of <paramref name="revision"/>.</summary>
+    public static ClusterSnapshot Of(string node, long revision, IReadOnlyList<NodeResource> nodes, IReadOnlyList<BGPPeer> peers,
+        IReadOnlyList<BGPFilter> filters, IReadOnlyList<BGPConfiguration> configs, IReadOnlyList<IPPool> pools, IReadOnlyList<WorkloadEndpoint> endpoints,
+        IReadOnlyList<NetworkPolicy> policies, IReadOnlyList<IPNetwork> affineBlocks, IReadOnlyList<BlockInfo> blocks)
     {
-        var nodes = await store.ListAsync<NodeResource>(ct: ct);
-        var peers = await store.ListAsync<BGPPeer>(ct: ct);
-        var filters = await store.ListAsync<BGPFilter>(ct: ct);
-        var configs = await store.ListAsync<BGPConfiguration>(ct: ct);
-        var pools = await store.ListAsync<IPPool>(ct: ct);
-        var endpoints = await store.ListAsync<WorkloadEndpoint>(ct: ct);
-        var policies = await store.ListAsync<NetworkPolicy>(ct: ct);
-        var blocks = await ipam.AffineBlocksAsync(node, ct);
-        var allBlocks = await ipam.ListBlocksAsync(ct);
-        // Addresses the node assigned from blocks it does not own: it advertises each as a host route.
-        IReadOnlyList<IPAddress> borrowed = [.. allBlocks.Where(b => b.Node != node).SelectMany(b => b.Allocations.Where(a => a.Node == node).Select(a => a.Address))];
-        var revision = new[] { nodes.Revision, peers.Revision, filters.Revision, configs.Revision, pools.Revision, endpoints.Revision, policies.Revision }.Min();
         // Calico's layering: the node's own BGPConfiguration ("node.NAME") overrides the cluster's ("default").
-        var config = configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.NodeName(node))
-                     ?? configs.Items.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName);
-        return new ClusterSnapshot(revision, nodes.Items, peers.Items, config, pools.Items, endpoints.Items, policies.Items, blocks, borrowed)
+        var config = configs.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.NodeName(node))
+                     ?? configs.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName);
+        return new ClusterSnapshot(revision, nodes, peers, config, pools, endpoints, policies, affineBlocks, IpamRecords.Borrowed(blocks, node))
         {
-            ListenPorts = nodes.Items.ToDictionary(n => n.Metadata.Name, n => BGPConfiguration.ListenPortOf(n.Metadata.Name, configs.Items)),
-            Blocks = allBlocks,
-            Filters = filters.Items,
+            ListenPorts = nodes.ToDictionary(n => n.Metadata.Name, n => BGPConfiguration.ListenPortOf(n.Metadata.Name, configs)),
+            Blocks = blocks,
+            Filters = filters,
         };
     }
 

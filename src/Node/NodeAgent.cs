@@ -6,10 +6,10 @@ using L3Net.Bgp;
 using L3Net.Datastore;
 using L3Net.Datastore.Kubernetes;
 using L3Net.Felix;
-using L3Net.Ipam;
 using L3Net.Model.Resources;
 using L3Net.Netlink;
 using L3Net.Node.Bgp;
+using L3Net.Node.Cache;
 using L3Net.Node.Kubernetes;
 using L3Net.Node.Status;
 using Microsoft.Extensions.Hosting;
@@ -18,8 +18,9 @@ using Microsoft.Extensions.Logging;
 namespace L3Net.Node;
 
 /// <summary>
-/// The node's control loop: registers the Node, then on every datastore change (one watch over all of <c>/l3net/</c>,
-/// coalesced) reads a <see cref="ClusterSnapshot"/>, reconfigures the speaker (originated prefixes, peers) and hands the
+/// The node's control loop: registers the Node, fills its <see cref="ClusterCache"/>, then on every change the cache
+/// applies (the deltas of one watch over all of <c>/l3net/</c>, coalesced) takes a <see cref="ClusterSnapshot"/> from it
+/// without reading the datastore, reconfigures the speaker (originated prefixes, peers) and hands the
 /// snapshot to the <see cref="DataplaneLoop"/>, which feeds Felix and applies it apart from this loop. The speaker's
 /// configuration has one owner (this loop) and Felix another (the dataplane loop), so nothing needs a lock.
 /// </summary>
@@ -58,7 +59,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var config = DatastoreConfig.Resolve(options.Datastore);
         await using var datastore = DatastoreFactory.Open(config);
         var store = new ResourceStore(datastore);
-        var ipam = new IpamService(datastore);
+        var cache = new ClusterCache(datastore, options.Node);
         var kubeClient = (datastore as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
         metrics.Cni.PluginStampsEndpoints = kubeClient is null;
@@ -70,7 +71,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
         async Task<ClusterSnapshot> ReadAsync()
         {
-            var read = await RetryAsync(() => ClusterSnapshot.ReadAsync(store, ipam, options.Node, ct), "read the datastore", ct);
+            var read = cache.Snapshot();
             if (kube is null)
                 return read;
             _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
@@ -79,6 +80,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
         await RegisterAsync(store, ct);
         health.Registered();
+        await RetryAsync(async () =>
+        {
+            await cache.FillAsync(ct);
+            return true;
+        }, "read the datastore", ct);
+        metrics.IpamReads.Inc(2);
         Sysctl.Write("net.ipv4.ip_forward", "1");
         // The kernel forwards IPv6 only with the global switch on (per-interface settings do not suffice), as Felix sets it.
         if (options.Ipv6Address is not null)
@@ -132,7 +139,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         loops.Add(FollowBfdAsync(bfd, speaker, ct));
         var dataplane = new DataplaneLoop(options, felix, takeover, health, metrics, log);
         loops.Add(dataplane.RunAsync(speaker, snapshot, ct));
-        loops.Add(WatchAsync(datastore, snapshot.Revision, ct));
+        loops.Add(cache.FollowAsync(new CacheObserver(() => _changed.Writer.TryWrite(true), DatastoreFailed, () =>
+        {
+            metrics.DatastoreResyncs.Inc();
+            metrics.IpamReads.Inc(2);
+            health.DatastoreOk();
+        }), ct));
         while (!ct.IsCancellationRequested)
         {
             var changed = _changed.Reader.WaitToReadAsync(ct).AsTask();
@@ -183,7 +195,6 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             speaker.HoldDown(peer.Address, null);
         speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
         metrics.PrefixesAdvertised.Set(originated.Count);
-        metrics.IpamReads.Inc(2);
         metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
         metrics.Cni.Update(options.Node, snapshot.Endpoints, snapshot.Blocks);
     }
@@ -205,31 +216,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         }
     }
 
-    private async Task WatchAsync(IDatastore datastore, long revision, CancellationToken ct)
+    private void DatastoreFailed(DatastoreException e)
     {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await foreach (var e in datastore.WatchAsync("/l3net/", revision + 1, ct))
-                {
-                    revision = e.Revision;
-                    _changed.Writer.TryWrite(true);
-                }
-            }
-            catch (ResyncRequiredException)
-            {
-                metrics.DatastoreResyncs.Inc();
-                revision = (await datastore.ListAsync("/l3net/nodes/", ct)).Revision;
-                _changed.Writer.TryWrite(true);
-            }
-            catch (DatastoreException e)
-            {
-                health.DatastoreFailed(e.Message);
-                metrics.Errors.WithLabels("datastore").Inc();
-                await Task.Delay(RetryDelay, ct);
-            }
-        }
+        health.DatastoreFailed(e.Message);
+        metrics.Errors.WithLabels("datastore").Inc();
     }
 
     private async Task RegisterAsync(ResourceStore store, CancellationToken ct)
@@ -266,8 +256,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             }
             catch (DatastoreException e)
             {
-                health.DatastoreFailed(e.Message);
-                metrics.Errors.WithLabels("datastore").Inc();
+                DatastoreFailed(e);
                 LogRetry(log, what, e.Message);
                 await Task.Delay(RetryDelay, ct);
             }

@@ -29,7 +29,7 @@ public sealed class NodeMetrics
         DataplaneResyncs = f.CreateCounter("l3net_dataplane_resyncs_total", "Full comparisons of the dataplane with the kernel.");
         DataplaneRepairs = f.CreateCounter("l3net_dataplane_repairs_total", "Kernel objects put back after a resync found them changed.");
         DataplaneErrors = f.CreateCounter("l3net_dataplane_errors_total", "Failed dataplane applies (retried at the next change or resync).");
-        IpamReads = f.CreateCounter("l3net_ipam_reads_total", "IPAM queries for this node's blocks and borrowed addresses.");
+        IpamReads = f.CreateCounter("l3net_ipam_reads_total", "IPAM lists of this node's blocks and all blocks (borrowed addresses): at start and on each resync; changes come as watch deltas.");
         DatastoreResyncs = f.CreateCounter("l3net_datastore_resyncs_total", "Watches restarted from a fresh list after history was compacted.");
         Errors = f.CreateCounter("l3net_errors_total", "Errors by component.", ["component"]);
         Peers = new BgpPeerMetrics(f);

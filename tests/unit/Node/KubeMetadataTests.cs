@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using L3Net.Datastore;
 using L3Net.Datastore.Kubernetes;
 using L3Net.Felix.Policy;
-using L3Net.Ipam;
+using L3Net.Node.Cache;
 using L3Net.Model.Resources;
 using L3Net.Node;
 using L3Net.Node.Kubernetes;
@@ -32,7 +32,6 @@ public sealed class KubeMetadataTests
         await using var server = NewServer();
         await using var datastore = NewDatastore(server);
         var store = new ResourceStore(datastore);
-        var ipam = new IpamService(datastore);
         server.Put(KubeResource.Namespaces, Object("Namespace", "shop", null, new() { ["team"] = "a" }));
         server.Put(KubeResource.Pods, Object("Pod", "web", "shop", new() { ["app"] = "web" }));
         server.Put(KubeResource.Pods, Object("Pod", "client", "shop", new() { ["app"] = "client" }));
@@ -51,7 +50,9 @@ public sealed class KubeMetadataTests
 
         async Task<(ClusterSnapshot Snapshot, RuleSet Rules)> DesiredAsync()
         {
-            var snapshot = kube.View.ApplyTo(await ClusterSnapshot.ReadAsync(store, ipam, "node1", ct));
+            var cache = new ClusterCache(datastore, "node1");
+            await cache.FillAsync(ct);
+            var snapshot = kube.View.ApplyTo(cache.Snapshot());
             return (snapshot, RuleCalculator.Calculate(snapshot.ToRuleInputs("node1")));
         }
 

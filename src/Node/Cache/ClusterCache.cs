@@ -1,0 +1,131 @@
+using System.Net;
+using L3Net.Datastore;
+using L3Net.Ipam;
+using L3Net.Model.Resources;
+
+namespace L3Net.Node.Cache;
+
+/// <summary>What the owner of a <see cref="ClusterCache"/> hears from it while it follows the datastore.</summary>
+/// <param name="Changed">The cache moved on: build a new snapshot.</param>
+/// <param name="Failed">The watch or a relist failed; the cache retries by itself.</param>
+/// <param name="Resynced">The watch was lost and the cache listed everything again (what Calico calls a resync).</param>
+public sealed record CacheObserver(Action Changed, Action<DatastoreException> Failed, Action Resynced);
+
+/// <summary>
+/// The node's copy of the cluster, one <see cref="PrefixCache{T}"/> per kind it derives state from: one list of each
+/// kind at start, then the deltas of one watch on <c>/l3net/</c>, so that a change anywhere in the cluster costs the node
+/// no datastore read (Calico's Felix works from the same shape: a syncer's snapshot, then updates). When the watch is
+/// lost — history compacted (etcd's "compacted", Kubernetes' 410 Gone) or the store unreachable past what the watch
+/// resumes by itself — every kind is listed once more and the deltas go on from there.
+/// </summary>
+public sealed class ClusterCache
+{
+    /// <summary>Everything the node follows lives under this prefix (resources and IPAM records alike).</summary>
+    public const string Root = "/l3net/";
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private readonly IDatastore _store;
+    private readonly string _node;
+    private readonly Lock _gate = new();
+    private readonly PrefixCache<NodeResource> _nodes = Of<NodeResource>();
+    private readonly PrefixCache<BGPPeer> _peers = Of<BGPPeer>();
+    private readonly PrefixCache<BGPFilter> _filters = Of<BGPFilter>();
+    private readonly PrefixCache<BGPConfiguration> _configs = Of<BGPConfiguration>();
+    private readonly PrefixCache<IPPool> _pools = Of<IPPool>();
+    private readonly PrefixCache<WorkloadEndpoint> _endpoints = Of<WorkloadEndpoint>();
+    private readonly PrefixCache<NetworkPolicy> _policies = Of<NetworkPolicy>();
+    private readonly PrefixCache<IPNetwork?> _affinities;
+    private readonly PrefixCache<BlockInfo> _blocks = new(IpamKeys.BlockPrefix, IpamRecords.Block);
+    private readonly IReadOnlyList<IPrefixCache> _kinds;
+    private long _revision;
+
+    public ClusterCache(IDatastore store, string node)
+    {
+        _store = store;
+        _node = node;
+        // Only this node's affinities: they are the blocks it advertises. Every block, for the addresses it borrowed.
+        _affinities = new PrefixCache<IPNetwork?>(IpamKeys.NodeAffinities(node), IpamRecords.ConfirmedAffinity);
+        _kinds = [_nodes, _peers, _filters, _configs, _pools, _endpoints, _policies, _affinities, _blocks];
+    }
+
+    /// <summary>The store revision the cache holds everything up to.</summary>
+    public long Revision => Interlocked.Read(ref _revision);
+
+    /// <summary>Lists every kind; the watch then runs from the oldest of those lists, so that it misses nothing.</summary>
+    public async Task FillAsync(CancellationToken ct)
+    {
+        var oldest = long.MaxValue;
+        foreach (var kind in _kinds)
+            oldest = Math.Min(oldest, await kind.ListAsync(_store, ct));
+        Interlocked.Exchange(ref _revision, oldest);
+    }
+
+    /// <summary>Follows the watch from <see cref="Revision"/> until cancelled (after <see cref="FillAsync"/>).</summary>
+    public async Task FollowAsync(CacheObserver observer, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var change in _store.WatchAsync(Root, Revision + 1, ct))
+                {
+                    if (Apply(change))
+                        observer.Changed();
+                }
+            }
+            catch (DatastoreException e)
+            {
+                // Compaction is no failure: the history is gone, the store is fine.
+                if (e is not ResyncRequiredException)
+                    observer.Failed(e);
+                await ResyncAsync(observer, ct);
+            }
+        }
+    }
+
+    /// <summary>The cluster as of <see cref="Revision"/>, as the node derives its BGP and dataplane state from it.</summary>
+    public ClusterSnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            return ClusterSnapshot.Of(_node, Revision, [.. _nodes.Items.Values], [.. _peers.Items.Values], [.. _filters.Items.Values], [.. _configs.Items.Values],
+                [.. _pools.Items.Values], [.. _endpoints.Items.Values], [.. _policies.Items.Values],
+                [.. _affinities.Items.Values.OfType<IPNetwork>()], [.. _blocks.Items.Values]);
+        }
+    }
+
+    private bool Apply(WatchEvent change)
+    {
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _revision, change.Revision);
+            // A key belongs to one kind at most (handles, for instance, to none the node follows).
+            return _kinds.Any(kind => kind.Apply(change));
+        }
+    }
+
+    private async Task ResyncAsync(CacheObserver observer, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await FillAsync(ct);
+                observer.Resynced();
+                observer.Changed();
+                return;
+            }
+            catch (DatastoreException e)
+            {
+                observer.Failed(e);
+                await Task.Delay(RetryDelay, ct);
+            }
+        }
+    }
+
+    private static PrefixCache<T> Of<T>() where T : Resource
+    {
+        var kind = ResourceKinds.Of<T>();
+        return new PrefixCache<T>(kind.KeyPrefix, kv => (T)ResourceStore.Decode(kind, kv));
+    }
+}
