@@ -38,7 +38,7 @@ public sealed record ChaosOptions
     public long RssGrowthFloorBytes { get; init; } = 16L << 20;
     public double RssGrowthFraction { get; init; } = 0.10;
 
-    /// <summary>More descriptors at the end than after start-up by this many is a leak.</summary>
+    /// <summary>A floor of open descriptors over the last half higher than the first half's by this many is a leak.</summary>
     public int FdGrowthLimit { get; init; } = 16;
 
     public void Validate()
