@@ -22,6 +22,11 @@ if (args is ["bgp-rr", .. var rrArgs])
 if (args is ["bgp-speaker", .. var speakerArgs])
     return await L3Net.Bench.Bgp.SpeakerHost.RunAsync(speakerArgs);
 
+// The chaos soak (root, namespaces only; see docs/reliability.md): `dotnet run -c Release --project bench -- chaos
+// [--minutes 30] [--seed S]`, on the binaries `./l3net.sh build` publishes.
+if (args is ["chaos", .. var chaosArgs])
+    return await L3Net.Bench.Chaos.ChaosBench.RunAsync(chaosArgs);
+
 // Micro-benchmarks: `dotnet run -c Release --project bench -- --filter '*'`.
 // Whole-system CNI latency (root): `dotnet run -c Release --project bench -- cni [--pods 200]`.
 if (args.Length > 0 && args[0] == "cni")

@@ -34,11 +34,29 @@ public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
         return c.ToString();
     }
 
-    public override async Task StartAsync(CancellationToken ct)
+    private string PidFile => Path.Combine(Dir, "bird.pid");
+
+    public override Task StartAsync(CancellationToken ct) => LaunchAsync([], ct);
+
+    /// <summary>SIGKILL, as a crash would, then BIRD again with <c>-R</c> (graceful restart recovery): its kernel
+    /// protocol keeps the routes the dead BIRD installed until BGP has re-converged, as a restarting router's
+    /// forwarding plane does, while the nodes hold its routes as graceful restart helpers.</summary>
+    public override async Task CrashAndRestartAsync(CancellationToken ct)
+    {
+        if (Exec.RunningPid(PidFile) is { } pid)
+        {
+            Exec.Run("kill", "-KILL", pid.ToString());
+            for (var i = 0; i < 50 && Exec.RunningPid(PidFile) is not null; i++)
+                await Task.Delay(100, ct);
+        }
+        await LaunchAsync(["-R"], ct);
+    }
+
+    private async Task LaunchAsync(string[] flags, CancellationToken ct)
     {
         var conf = Path.Combine(Dir, "bird.conf");
         await File.WriteAllTextAsync(conf, Config(), ct);
-        (await Exec.InNetnsAsync(Plan.TorNamespace, "bird", ["-c", conf, "-s", Socket, "-P", Path.Combine(Dir, "bird.pid")], ct: ct))
+        (await Exec.InNetnsAsync(Plan.TorNamespace, "bird", ["-c", conf, "-s", Socket, "-P", PidFile, .. flags], ct: ct))
             .EnsureOk("bird");
         await WaitUntilAsync(async () => (await Birdc("show status", ct)).Ok, "BIRD", ct);
     }

@@ -20,6 +20,10 @@ public abstract class TorRouter(AddressPlan plan, string dir)
     /// <summary>Writes the configuration and starts the daemon(s); returns once they answer on their control socket.</summary>
     public abstract Task StartAsync(CancellationToken ct);
 
+    /// <summary>Kills the BGP daemon like a crash (SIGKILL) and starts it again; returns once it answers.</summary>
+    public virtual Task CrashAndRestartAsync(CancellationToken ct)
+        => throw new LabException($"restarting the {Description} ToR is not supported (the chaos soak runs with BIRD)");
+
     public abstract Task<IReadOnlyList<TorSession>> SessionsAsync(CancellationToken ct);
 
     /// <summary>The router's own BGP table, as its CLI prints it.</summary>
