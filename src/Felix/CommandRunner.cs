@@ -28,11 +28,17 @@ public sealed class CommandRunner(IReadOnlyList<string>? prefix = null)
         foreach (var a in argv.Skip(1))
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new DataplaneCommandException($"could not start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        if (stdin is not null)
-            await p.StandardInput.WriteAsync(stdin.AsMemory(), ct);
-        p.StandardInput.Close();
+        // Process.Dispose leaves the redirected streams open (they may be referenced elsewhere): closed here, or every
+        // run would hold two pipe ends until the finalizer got to them, a descriptor leak at the pace of the cluster's churn.
+        using var output = p.StandardOutput;
+        using var errors = p.StandardError;
+        var stdout = output.ReadToEndAsync(ct);
+        var stderr = errors.ReadToEndAsync(ct);
+        using (var input = p.StandardInput)
+        {
+            if (stdin is not null)
+                await input.WriteAsync(stdin.AsMemory(), ct);
+        }
         await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0)
             throw new DataplaneCommandException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {(await stderr).Trim()}"
