@@ -218,13 +218,15 @@ internal sealed partial class Peer
     /// <summary>Runs import again over the peer's whole Adj-RIB-In (RIB lock held).</summary>
     private void Reimport()
     {
+        // What was kept aside before this pass: a route the first loop sets aside was just refused, not worth a second look.
+        var keptAside = _rejected.ToList();
         foreach (var (prefix, attributes) in _ctx.Rib.RoutesOf(_source))
             if (!Imports(prefix, attributes))
             {
                 _rejected[prefix] = attributes;
                 _ctx.Rib.Withdraw(_source, prefix);
             }
-        foreach (var (prefix, attributes) in _rejected.ToList())
+        foreach (var (prefix, attributes) in keptAside)
             if (Imports(prefix, attributes))
             {
                 _rejected.Remove(prefix);
