@@ -7,16 +7,22 @@ using L3Net.Testing.Peers;
 
 namespace L3Net.Bench.Bgp;
 
-/// <summary>Where one receiver stands: session up, and how many routes its Loc-RIB holds.</summary>
-internal readonly record struct FeedProgress(bool Established, long Routes);
+/// <summary>Where one receiver stands: sessions Established, and how many routes (paths, one per sender and prefix)
+/// it has accepted into its RIB.</summary>
+internal readonly record struct FeedProgress(int Established, long Paths);
 
 /// <summary>
-/// A BGP implementation measured as the receiver of a full feed: eBGP AS <see cref="FullFeedBench.ReceiverAs"/> on
-/// <see cref="FullFeedBench.ReceiverAddress"/>, passive, importing everything from the sender and exporting nothing
+/// A BGP implementation measured as the receiver of a full feed: eBGP AS <see cref="FeedShape.ReceiverAs"/> on
+/// <see cref="FeedShape.ReceiverAddress"/>, passive, importing everything from every sender and exporting nothing
 /// (a node is not transit, and a receiver that echoed a million routes back would be measuring something else).
 /// </summary>
-internal abstract class FeedReceiver
+internal abstract class FeedReceiver(FeedShape shape)
 {
+    protected FeedShape Shape { get; } = shape;
+
+    /// <summary>The senders' addresses, the receiver's neighbours.</summary>
+    protected IEnumerable<(string Address, uint As)> Senders => Enumerable.Range(0, Shape.Senders).Select(i => (Shape.SenderAddress(i), Shape.SenderAs(i)));
+
     public abstract string Name { get; }
 
     /// <summary>The process whose CPU and memory are measured (started with <c>ip netns exec</c>, which execs, so
@@ -26,13 +32,13 @@ internal abstract class FeedReceiver
     /// <summary>Starts the daemon in <paramref name="host"/> and returns once it answers its control interface.</summary>
     public abstract Task StartAsync(NetnsHost host, string dir);
 
-    /// <summary>Routes counted once they are in the Loc-RIB (best path run), not merely received.</summary>
+    /// <summary>Routes counted once they are in the receiver's RIB, not merely received.</summary>
     public abstract FeedProgress Poll();
 }
 
-/// <summary>Our speaker in its own process (<see cref="SpeakerHost"/>): the route count comes off the Loc-RIB change
-/// stream, i.e. after the decision process.</summary>
-internal sealed partial class OurReceiver : FeedReceiver
+/// <summary>Our speaker in its own process (<see cref="SpeakerHost"/>): the routes accepted from all peers (the
+/// decision runs in the same step, under the same lock); with one sender, the Loc-RIB change stream's count too.</summary>
+internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
 {
     private BackgroundProcess _process = null!;
 
@@ -41,8 +47,8 @@ internal sealed partial class OurReceiver : FeedReceiver
 
     public override async Task StartAsync(NetnsHost host, string dir)
     {
-        _process = StartSpeaker(host, ["--as", FullFeedBench.ReceiverAs.ToString(), "--router-id", FullFeedBench.ReceiverAddress,
-            "--listen", FullFeedBench.ReceiverAddress, "--peer", $"{FullFeedBench.SenderAddress}:{FullFeedBench.SenderAs}"]);
+        _process = StartSpeaker(host, ["--as", FeedShape.ReceiverAs.ToString(), "--router-id", Shape.ReceiverRouterId,
+            "--listen", Shape.ReceiverAddress, .. Senders.SelectMany(s => new[] { "--peer", $"{s.Address},{s.As}" })]);
         await Eventually.AssertAsync(() => LastStatus(_process.Output) is not null, TimeSpan.FromSeconds(60),
             "our speaker printing its status", () => _process.Output);
     }
@@ -57,22 +63,22 @@ internal sealed partial class OurReceiver : FeedReceiver
         return host.Start(self, [.. prefix, "bgp-speaker", .. args]);
     }
 
-    /// <summary>The last <c>status ESTABLISHED ROUTES TIMESTAMP</c> line.</summary>
-    public static FeedProgress? LastStatus(string output)
+    /// <summary>The last <c>status ESTABLISHED ROUTES PATHS TIMESTAMP</c> line.</summary>
+    private static FeedProgress? LastStatus(string output)
     {
         var matches = StatusLine().Matches(output);
         if (matches.Count == 0)
             return null;
         var m = matches[^1];
-        return new FeedProgress(int.Parse(m.Groups[1].Value) > 0, long.Parse(m.Groups[2].Value));
+        return new FeedProgress(int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value));
     }
 
-    [GeneratedRegex(@"^status (\d+) (\d+) \d+", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^status (\d+) \d+ (\d+) \d+", RegexOptions.Multiline)]
     private static partial Regex StatusLine();
 }
 
-/// <summary>BIRD 2: routes are imported into its table synchronously, so "imported" is the Loc-RIB count.</summary>
-internal sealed partial class BirdReceiver : FeedReceiver
+/// <summary>BIRD 2: routes are imported into its table synchronously, so the protocols' "imported" counts are its RIB.</summary>
+internal sealed partial class BirdReceiver(FeedShape shape) : FeedReceiver(shape)
 {
     private BirdPeer _bird = null!;
 
@@ -80,32 +86,39 @@ internal sealed partial class BirdReceiver : FeedReceiver
     public override BackgroundProcess Process => _bird.Process;
 
     public override async Task StartAsync(NetnsHost host, string dir)
-        => _bird = await BirdPeer.StartAsync(host, $$"""
-            router id {{FullFeedBench.ReceiverAddress}};
-            protocol device {}
-            protocol bgp feed {
-              local {{FullFeedBench.ReceiverAddress}} as {{FullFeedBench.ReceiverAs}};
-              neighbor {{FullFeedBench.SenderAddress}} as {{FullFeedBench.SenderAs}};
-              passive on; hold time 240;
-              ipv4 { import all; export none; };
-            }
-            """);
+        => _bird = await BirdPeer.StartAsync(host, $"router id {Shape.ReceiverRouterId};\nprotocol device {{}}\n"
+            + string.Concat(Senders.Select((s, i) => $$"""
+                protocol bgp feed{{i}} {
+                  local {{Shape.ReceiverAddress}} as {{FeedShape.ReceiverAs}};
+                  neighbor {{s.Address}} as {{s.As}};
+                  passive on; hold time 240;
+                  {{Shape.Family}} { import all; export none; };
+                }
+
+                """)));
 
     public override FeedProgress Poll()
     {
-        var text = _bird.Protocol("feed");
-        var routes = Imported().Match(text);
-        return new FeedProgress(text.Contains("Established"), routes.Success ? long.Parse(routes.Groups[1].Value) : 0);
+        var (up, imported) = (0, 0L);
+        foreach (Match m in FeedBlock().Matches(_bird.Birdc("show", "protocols", "all")))
+        {
+            if (m.Groups["state"].Value == "Established")
+                up++;
+            if (m.Groups["imported"].Success)
+                imported += long.Parse(m.Groups["imported"].Value);
+        }
+        return new FeedProgress(up, imported);
     }
 
-    [GeneratedRegex(@"Routes:\s+(\d+) imported")]
-    private static partial Regex Imported();
+    [GeneratedRegex(@"^feed\d+\s+BGP\s+\S+\s+\S+\s+\S+\s+(?<state>\S+)(?:(?:(?!^feed\d+\s).)*?Routes:\s+(?<imported>\d+) imported)?",
+        RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex FeedBlock();
 }
 
 /// <summary>FRR 8.4 as the e2e tests run it (<see cref="FrrPeer"/>: zebra + <c>bgpd -n</c>, nothing installed in the
-/// kernel); bgpd is the process measured. Routes are counted by the table version, which bgpd bumps when its work queue
-/// has run best path for a prefix; the received count alone would stop the clock before the decision process ran.</summary>
-internal sealed class FrrReceiver : FeedReceiver
+/// kernel); bgpd is the process measured. Routes are counted by the peers' received prefixes; bgpd runs best path
+/// from a work queue after that, which the runner's idle rule (no CPU for 1.5 s) waits out.</summary>
+internal sealed class FrrReceiver(FeedShape shape) : FeedReceiver(shape)
 {
     private FrrPeer _frr = null!;
 
@@ -114,29 +127,40 @@ internal sealed class FrrReceiver : FeedReceiver
 
     public override async Task StartAsync(NetnsHost host, string dir)
     {
-        var peer = FullFeedBench.SenderAddress;
+        var neighbours = string.Concat(Senders.Select(s => $"""
+             neighbor {s.Address} remote-as {s.As}
+             neighbor {s.Address} passive
+             neighbor {s.Address} timers 80 240
+
+            """));
+        var activations = string.Concat(Senders.Select(s => $"""
+              neighbor {s.Address} activate
+              neighbor {s.Address} prefix-list NONE out
+
+            """));
         _frr = await FrrPeer.StartAsync(host, $"""
             hostname receiver
             ip prefix-list NONE seq 5 deny any
-            router bgp {FullFeedBench.ReceiverAs}
-             bgp router-id {FullFeedBench.ReceiverAddress}
+            ipv6 prefix-list NONE seq 5 deny any
+            router bgp {FeedShape.ReceiverAs}
+             bgp router-id {Shape.ReceiverRouterId}
+             no bgp default ipv4-unicast
              no bgp ebgp-requires-policy
-             neighbor {peer} remote-as {FullFeedBench.SenderAs}
-             neighbor {peer} passive
-             neighbor {peer} timers 80 240
-             address-family ipv4 unicast
-              neighbor {peer} prefix-list NONE out
-             exit-address-family
+            {neighbours} address-family {Shape.Family} unicast
+            {activations} exit-address-family
 
             """);
     }
 
     public override FeedProgress Poll()
     {
-        var text = _frr.Vtysh("show bgp ipv4 unicast summary json");
-        var s = text.TrimStart().StartsWith('{') ? JsonNode.Parse(text) : null;
-        var peer = s?["peers"]?[FullFeedBench.SenderAddress];
-        return new FeedProgress(peer?["state"]?.GetValue<string>() == "Established", s?["tableVersion"]?.GetValue<long>() ?? 0);
+        var text = _frr.Vtysh($"show bgp {Shape.Family} unicast summary json");
+        var peers = (text.TrimStart().StartsWith('{') ? JsonNode.Parse(text) : null)?["peers"]?.AsObject();
+        if (peers is null)
+            return default;
+        var states = peers.Select(p => p.Value).ToList();
+        return new FeedProgress(states.Count(p => p?["state"]?.GetValue<string>() == "Established"),
+            states.Sum(p => p?["pfxRcd"]?.GetValue<long>() ?? 0));
     }
 }
 
@@ -144,8 +168,9 @@ internal sealed class FrrReceiver : FeedReceiver
 /// its own and a gRPC request the daemon serves between UPDATEs, so on two shared cores polling twice per 100 ms took
 /// a large share of the machine from the receiver: it is asked once a second, for its neighbour summary (state and the
 /// accepted count, which GoBGP raises in the same step that puts the path in the global RIB), and the global RIB is
-/// counted once all <paramref name="routes"/> are accepted, to confirm the end (so the time is ± 1 s).</summary>
-internal sealed partial class GoBgpReceiver(long routes) : FeedReceiver
+/// counted once all routes are accepted, to confirm the end (so the time is ± 1 s). One IPv4 sender only: GoBGP
+/// needs minutes for one full table here, so the many-sender and IPv6 shapes are run against BIRD and FRR.</summary>
+internal sealed partial class GoBgpReceiver(FeedShape shape) : FeedReceiver(shape)
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
     private GoBgpPeer _gobgp = null!;
@@ -156,22 +181,26 @@ internal sealed partial class GoBgpReceiver(long routes) : FeedReceiver
     public override BackgroundProcess Process => _gobgp.Process;
 
     public override async Task StartAsync(NetnsHost host, string dir)
-        => _gobgp = await GoBgpPeer.StartAsync(host, $"""
+    {
+        if (Shape.Senders != 1 || Shape.Ipv6)
+            throw new NotSupportedException("the GoBGP receiver runs the one-sender IPv4 feed only");
+        _gobgp = await GoBgpPeer.StartAsync(host, $"""
             [global.config]
-              as = {FullFeedBench.ReceiverAs}
-              router-id = "{FullFeedBench.ReceiverAddress}"
-              local-address-list = ["{FullFeedBench.ReceiverAddress}"]
+              as = {FeedShape.ReceiverAs}
+              router-id = "{Shape.ReceiverRouterId}"
+              local-address-list = ["{Shape.ReceiverAddress}"]
             [global.apply-policy.config]
               default-export-policy = "reject-route"
             [[neighbors]]
               [neighbors.config]
-                neighbor-address = "{FullFeedBench.SenderAddress}"
-                peer-as = {FullFeedBench.SenderAs}
+                neighbor-address = "{Shape.SenderAddress(0)}"
+                peer-as = {Shape.SenderAs(0)}
               [neighbors.timers.config]
                 hold-time = 240
               [neighbors.transport.config]
                 passive-mode = true
             """);
+    }
 
     public override FeedProgress Poll()
     {
@@ -181,7 +210,7 @@ internal sealed partial class GoBgpReceiver(long routes) : FeedReceiver
         string neighbor;
         try
         {
-            neighbor = _gobgp.Gobgp("neighbor", FullFeedBench.SenderAddress);
+            neighbor = _gobgp.Gobgp("neighbor", Shape.SenderAddress(0));
         }
         catch (LabException)
         {
@@ -189,11 +218,11 @@ internal sealed partial class GoBgpReceiver(long routes) : FeedReceiver
         }
         var match = Accepted().Match(neighbor);
         var accepted = match.Success ? long.Parse(match.Groups[1].Value) : 0;
-        var progress = new FeedProgress(neighbor.Contains("BGP state = ESTABLISHED"), accepted);
-        if (accepted >= routes)
+        var progress = new FeedProgress(neighbor.Contains("BGP state = ESTABLISHED") ? 1 : 0, accepted);
+        if (accepted >= Shape.Routes)
         {
             var rib = Destinations().Match(_gobgp.Gobgp("global", "rib", "summary", "-a", "ipv4"));
-            progress = progress with { Routes = rib.Success ? long.Parse(rib.Groups[1].Value) : 0 };
+            progress = progress with { Paths = rib.Success ? long.Parse(rib.Groups[1].Value) : 0 };
         }
         return _last = progress;
     }

@@ -39,7 +39,7 @@ internal static partial class ReflectorBench
         var start = Stopwatch.GetTimestamp();
         var speaker = OurReceiver.StartSpeaker(rr, ["--as", As.ToString(), "--router-id", ReflectorAddress, "--listen", ReflectorAddress,
             "--cluster-id", ReflectorAddress, "--active", "--rr-clients",
-            .. Enumerable.Range(1, clients).SelectMany(i => new[] { "--peer", $"{ClientAddress(i)}:{As}" })]);
+            .. Enumerable.Range(1, clients).SelectMany(i => new[] { "--peer", $"{ClientAddress(i)},{As}" })]);
         double? allEstablished = null, allRoutes = null;
         var (up, complete) = (0, 0);
         while (allRoutes is null)

@@ -10,12 +10,13 @@ namespace L3Net.Bench.Bgp;
 /// and its CPU time and resident memory can be read from /proc like any other receiver's. It drains the Loc-RIB
 /// change stream (what the node daemon's route applier would consume) and, every 100 ms (the runners' own polling
 /// pace; a faster loop only adds thread-pool wake-ups to the CPU time measured), prints one status line when the
-/// number of Established sessions or of Loc-RIB routes changed: <c>status ESTABLISHED ROUTES</c>.
+/// number of Established sessions, of Loc-RIB routes or of routes accepted from all peers changed:
+/// <c>status ESTABLISHED ROUTES PATHS TIMESTAMP</c>.
 /// </summary>
 internal static class SpeakerHost
 {
     /// <summary>Arguments: <c>--as N --router-id A --listen A [--cluster-id A] [--active] [--rr-clients]
-    /// --peer ADDRESS:AS ...</c>. Runs until stdin closes or the process is killed.</summary>
+    /// --peer ADDRESS,AS ...</c>. Runs until stdin closes or the process is killed.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         uint asn = 0;
@@ -33,7 +34,7 @@ internal static class SpeakerHost
                 case "--active": active = true; break;
                 case "--rr-clients": clients = true; break;
                 case "--peer":
-                    var parts = args[++i].Split(':');
+                    var parts = args[++i].Split(',');
                     peers.Add((IPAddress.Parse(parts[0]), uint.Parse(parts[1])));
                     break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
@@ -64,12 +65,13 @@ internal static class SpeakerHost
             stop.Cancel();
         });
         var routes = Task.Run(() => CountRoutesAsync(speaker, stop.Token));
-        var last = (Established: -1, Routes: -1L);
+        var last = (Established: -1, Routes: -1L, Paths: -1L);
         while (!stop.IsCancellationRequested)
         {
-            var now = (speaker.Peers.Count(p => p.State == BgpState.Established), Interlocked.Read(ref _routes));
+            var peerStates = speaker.Peers;
+            var now = (peerStates.Count(p => p.State == BgpState.Established), Interlocked.Read(ref _routes), peerStates.Sum(p => (long)p.PrefixesAccepted));
             if (now != last)
-                Console.WriteLine($"status {now.Item1} {now.Item2} {Stopwatch.GetTimestamp()}");
+                Console.WriteLine($"status {now.Item1} {now.Item2} {now.Item3} {Stopwatch.GetTimestamp()}");
             last = now;
             try
             {
