@@ -31,9 +31,10 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
     public static readonly TimeSpan ReadinessBound = TimeSpan.FromSeconds(5);
 
     private readonly RouteReconciler _routes = new(socket);
-    private readonly RuleSetApplier _rules = new(runner, ipv6);
+    private readonly RuleSetApplier _applier = new(runner, ipv6);
     private readonly RetryBackoff _backoff = backoff ?? RetryBackoff.Default();
-    private RuleSet? _ruleSet;
+    private IncrementalRules? _rules;
+    private RuleSet? _appliedRules;
     private bool _rulesDirty;
     private DateTime? _refusedSince;
     private string _lastRefusal = "";
@@ -43,11 +44,13 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
     /// <summary>When to apply again to retry what is pending; null when nothing is.</summary>
     public DateTime? RetryAt { get; private set; }
 
-    public void SetRuleInputs(RuleInputs inputs)
-    {
-        _ruleSet = RuleCalculator.Calculate(inputs);
-        _rulesDirty = true;
-    }
+    /// <summary>The policy calculation of <paramref name="node"/>, fed change by change; the next apply writes what
+    /// it calculates.</summary>
+    public IncrementalRules RulesOf(string node)
+        => _rules is { } rules && rules.Node == node ? rules : _rules = new IncrementalRules(node);
+
+    /// <summary>Every rule input at once.</summary>
+    public void SetRuleInputs(RuleInputs inputs) => RulesOf(inputs.Node).Reset(inputs);
 
     /// <summary>Why the kernel is behind, when a change it refused has stayed unapplied for <paramref name="bound"/>
     /// or longer (every apply since refused something); null otherwise.</summary>
@@ -65,11 +68,12 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
             var routes = ApplyRoutes(resync);
             refusal = routes.Failed > 0 ? string.Join("; ", routes.Errors) : null;
             var rules = RuleSetApplyResult.None;
-            if (_ruleSet is { } ruleSet && (resync || _rulesDirty))
+            if (_rules?.Current is { } ruleSet && (resync || _rulesDirty || !ReferenceEquals(ruleSet, _appliedRules)))
             {
                 try
                 {
-                    rules = await _rules.ApplyAsync(ruleSet, resync, ct);
+                    rules = await _applier.ApplyAsync(ruleSet, resync, ct);
+                    _appliedRules = ruleSet;
                     _rulesDirty = false;
                 }
                 catch (DataplaneCommandException)
