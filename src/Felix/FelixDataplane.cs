@@ -10,7 +10,7 @@ namespace L3Net.Felix;
 public sealed record DataplaneApplyResult(RouteApplyResult Routes, RuleSetApplyResult Rules, int SysctlsRepaired, TimeSpan Elapsed);
 
 /// <summary>
-/// Felix: the calculation (<see cref="Routes"/>, <see cref="RuleCalculator"/>) joined to the appliers (netlink batches,
+/// Felix: the calculation (<see cref="Routes"/>, <see cref="IncrementalRules"/>) joined to the appliers (netlink batches,
 /// <see cref="RuleSetApplier"/>: ipset restore, iptables-restore and ip6tables-restore). Callers feed inputs, then call
 /// <see cref="ApplyAsync"/>: without resync only what changed since the last apply reaches the kernel; with resync
 /// everything is compared with the kernel and repaired.
@@ -50,7 +50,9 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
         => _rules is { } rules && rules.Node == node ? rules : _rules = new IncrementalRules(node);
 
     /// <summary>Every rule input at once.</summary>
-    public void SetRuleInputs(RuleInputs inputs) => RulesOf(inputs.Node).Reset(inputs);
+    public void SetRuleInputs(RuleInputs inputs) => RulesOf(inputs.Node).Reset(
+        inputs.Endpoints.ToDictionary(e => $"{e.Metadata.Namespace}/{e.Metadata.Name}", StringComparer.Ordinal),
+        inputs.Policies.ToDictionary(p => $"{p.Metadata.Namespace}/{p.Metadata.Name}", StringComparer.Ordinal), inputs.Pools, inputs.NamespaceLabels);
 
     /// <summary>Why the kernel is behind, when a change it refused has stayed unapplied for <paramref name="bound"/>
     /// or longer (every apply since refused something); null otherwise.</summary>

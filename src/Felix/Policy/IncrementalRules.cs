@@ -93,20 +93,20 @@ public sealed class IncrementalRules(string node)
         _current = null;
     }
 
-    /// <summary>Replaces every input at once (what a full relist hands over); sets that keep their members stay as
-    /// they are, so the next apply writes only what differs.</summary>
-    public void Reset(RuleInputs inputs)
+    /// <summary>Replaces every input at once (what a full relist hands over), keyed as the changes after it will be;
+    /// sets that keep their members stay as they are, so the next apply writes only what differs.</summary>
+    public void Reset(IReadOnlyDictionary<string, WorkloadEndpoint> endpoints, IReadOnlyDictionary<string, NetworkPolicy> policies,
+        IReadOnlyCollection<IPPool> pools, Func<string, IReadOnlyDictionary<string, string>> namespaceLabels)
     {
-        var keyed = inputs.Endpoints.ToDictionary(e => $"{e.Metadata.Namespace}/{e.Metadata.Name}", StringComparer.Ordinal);
-        foreach (var gone in _endpoints.Keys.Where(k => !keyed.ContainsKey(k)).ToList())
+        foreach (var gone in _endpoints.Keys.Where(k => !endpoints.ContainsKey(k)).ToList())
             RemoveEndpoint(gone);
-        foreach (var (key, ep) in keyed)
+        foreach (var (key, ep) in endpoints)
             SetEndpoint(key, ep);
         _policies.Clear();
-        foreach (var p in inputs.Policies)
-            _policies[$"{p.Metadata.Namespace}/{p.Metadata.Name}"] = p;
-        _pools = inputs.Pools;
-        SetNamespaceLabels(inputs.NamespaceLabels);
+        foreach (var (key, p) in policies)
+            _policies[key] = p;
+        _pools = pools;
+        SetNamespaceLabels(namespaceLabels);
     }
 
     /// <summary>The calculated rule set; the same instance until an input changes.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using L3Net.Datastore;
 using L3Net.Ipam;
@@ -37,7 +38,13 @@ public sealed class ClusterCache
     private readonly PrefixCache<IPNetwork?> _affinities;
     private readonly PrefixCache<BlockInfo> _blocks = new(IpamKeys.BlockPrefix, IpamRecords.Block);
     private readonly IReadOnlyList<IPrefixCache> _kinds;
+    private readonly ChangeJournal _journal = new();
+    private ImmutableSortedDictionary<string, WorkloadEndpoint> _local = ImmutableSortedDictionary.Create<string, WorkloadEndpoint>(StringComparer.Ordinal);
     private long _revision;
+
+    /// <summary>The last revision that changed something other than an endpoint or a policy: what the speaker's
+    /// configuration is derived from (nodes, peers, filters, configurations, pools, affinities, blocks).</summary>
+    private long _bgpRevision;
 
     public ClusterCache(IDatastore store, string node)
     {
@@ -57,7 +64,13 @@ public sealed class ClusterCache
         var oldest = long.MaxValue;
         foreach (var kind in _kinds)
             oldest = Math.Min(oldest, await kind.ListAsync(_store, ct));
-        Interlocked.Exchange(ref _revision, oldest);
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _revision, oldest);
+            _bgpRevision = oldest;
+            _local = _endpoints.Items.Where(kv => kv.Value.Spec.Node == _node).ToImmutableSortedDictionary(StringComparer.Ordinal);
+            _journal.Reset(oldest);
+        }
     }
 
     /// <summary>Follows the watch from <see cref="Revision"/> until cancelled (after <see cref="FillAsync"/>).</summary>
@@ -83,14 +96,21 @@ public sealed class ClusterCache
         }
     }
 
-    /// <summary>The cluster as of <see cref="Revision"/>, as the node derives its BGP and dataplane state from it.</summary>
+    /// <summary>The cluster as of <see cref="Revision"/>, as the node derives its BGP and dataplane state from it. The
+    /// endpoints and policies are the cache's own immutable maps, not copies: a snapshot costs the same however many
+    /// pods the cluster runs.</summary>
     public ClusterSnapshot Snapshot()
     {
         lock (_gate)
         {
             return ClusterSnapshot.Of(_node, Revision, [.. _nodes.Items.Values], [.. _peers.Items.Values], [.. _filters.Items.Values], [.. _configs.Items.Values],
-                [.. _pools.Items.Values], [.. _endpoints.Items.Values], [.. _policies.Items.Values],
-                [.. _affinities.Items.Values.OfType<IPNetwork>()], [.. _blocks.Items.Values]);
+                [.. _pools.Items.Values], new RecordCollection<WorkloadEndpoint>(_endpoints.Items), new RecordCollection<NetworkPolicy>(_policies.Items),
+                [.. _affinities.Items.Values.OfType<IPNetwork>()], [.. _blocks.Items.Values]) with
+            {
+                LocalEndpoints = new RecordCollection<WorkloadEndpoint>(_local),
+                BgpRevision = _bgpRevision,
+                Changes = _journal,
+            };
         }
     }
 
@@ -100,7 +120,20 @@ public sealed class ClusterCache
         {
             Interlocked.Exchange(ref _revision, change.Revision);
             // A key belongs to one kind at most (handles, for instance, to none the node follows).
-            return _kinds.Any(kind => kind.Apply(change));
+            var kind = _kinds.FirstOrDefault(k => k.Apply(change));
+            if (kind is null)
+                return false;
+            if (kind == _endpoints || kind == _policies)
+                _journal.Record(change.Revision, change.Key);
+            else
+                _bgpRevision = change.Revision;
+            if (kind == _endpoints)
+            {
+                _local = _endpoints.Items.TryGetValue(change.Key, out var ep) && ep.Spec.Node == _node
+                    ? _local.SetItem(change.Key, ep)
+                    : _local.Remove(change.Key);
+            }
+            return true;
         }
     }
 
