@@ -60,10 +60,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     private async Task RunAsync(CancellationToken ct)
     {
         var config = DatastoreConfig.Resolve(options.Datastore);
-        await using var datastore = DatastoreFactory.Open(config);
+        await using var datastore = new ReadCountingDatastore(DatastoreFactory.Open(config), metrics.DatastoreReads);
         var store = new ResourceStore(datastore);
         var cache = new ClusterCache(datastore, options.Node);
-        var kubeClient = (datastore as KubernetesDatastore)?.Client;
+        var kubeClient = (datastore.Inner as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
         metrics.Cni.PluginStampsEndpoints = kubeClient is null;
         var loops = new List<Task>();
