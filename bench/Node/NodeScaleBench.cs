@@ -58,12 +58,15 @@ public static class NodeScaleBench
         var runs = int.Parse(Option(args, "--runs", "5"), CultureInfo.InvariantCulture);
         var binary = Option(args, "--node-binary", Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "src", "Node", "bin", "Release", "net10.0", "l3net-node"));
         Run("ip", "link", "set", "lo", "up");
-        Run("ip", "link", "add", "eth0", "type", "dummy");
+        // veth pairs with both ends in the namespace (this kernel has no dummy links): the node's uplink, and the
+        // local server pod's host-side interface, so its route lands and nothing stays pending.
+        foreach (var (name, peer) in new[] { ("eth0", "tor"), ("caliserver", "wlserver") })
+        {
+            Run("ip", "link", "add", name, "type", "veth", "peer", "name", peer);
+            Run("ip", "link", "set", name, "up");
+            Run("ip", "link", "set", peer, "up");
+        }
         Run("ip", "addr", "add", "10.0.0.1/24", "dev", "eth0");
-        Run("ip", "link", "set", "eth0", "up");
-        // The local server pod's host-side interface, so its route lands and nothing stays pending.
-        Run("ip", "link", "add", "caliserver", "type", "dummy");
-        Run("ip", "link", "set", "caliserver", "up");
         Console.WriteLine($"node-scale: {backend}, M = {pods} pods a node, {rate} changes/s, {changes} changes a run, {runs} runs; load: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("N\trun\tp50 ms\tp99 ms\tmax ms\treads/change\tCPU ms/change\tRSS MiB\tfill s");
         foreach (var n in sizes)
