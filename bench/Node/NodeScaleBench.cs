@@ -4,6 +4,7 @@ using System.Net;
 using L3Net.Bench.Bgp;
 using L3Net.Datastore;
 using L3Net.Felix.Policy;
+using L3Net.Ipam;
 using L3Net.Model.Resources;
 using L3Net.Testing;
 
@@ -90,7 +91,7 @@ public static class NodeScaleBench
                 var filled = fill.Elapsed.TotalSeconds;
                 for (var run = 0; run < runs; run++)
                 {
-                    var r = await ChurnAsync(cluster, node, n, run, rate, changes);
+                    var r = await ChurnAsync(cluster, new IpamService(store), node, n, run, rate, changes);
                     Console.WriteLine(string.Join('\t', n, run + 1, Ms(r.P50), Ms(r.P99), Ms(r.Max), r.ReadsPerChange.ToString("0.00", CultureInfo.InvariantCulture),
                         r.CpuMsPerChange.ToString("0.00", CultureInfo.InvariantCulture), (r.Rss / 1048576.0).ToString("0", CultureInfo.InvariantCulture),
                         filled.ToString("0.0", CultureInfo.InvariantCulture)));
@@ -120,7 +121,9 @@ public static class NodeScaleBench
     private static async Task GenerateAsync(ResourceStore cluster, int nodes, int pods)
     {
         await cluster.CreateAsync(new BGPConfiguration { Metadata = { Name = BGPConfiguration.DefaultName }, Spec = { NodeToNodeMeshEnabled = false } });
-        await cluster.CreateAsync(new IPPool { Metadata = { Name = "default" }, Spec = { Cidr = "10.128.0.0/9", BlockSize = 26 } });
+        // The generated pods' addresses (10.128.0.0/9) are written as they are; the churn's pods get theirs from IPAM
+        // in a pool of their own, so every start and stop also changes the remote node's block, as a CNI ADD/DEL does.
+        await cluster.CreateAsync(new IPPool { Metadata = { Name = "churn" }, Spec = { Cidr = "10.127.0.0/16", BlockSize = 26 } });
         await cluster.CreateAsync(new NetworkPolicy
         {
             Metadata = { Name = "clients", Namespace = LocalNamespace },
@@ -140,7 +143,7 @@ public static class NodeScaleBench
         });
     }
 
-    /// <summary>Block <c>node</c> of the pool (/26s from 10.128.0.0), address <c>pod + 2</c> in it.</summary>
+    /// <summary>The <c>node</c>-th /26 from 10.128.0.0, address <c>pod + 2</c> in it.</summary>
     private static string Address(int node, int pod)
     {
         var value = (10u << 24) | (128u << 16) | ((uint)node << 6) | (uint)(pod + 2);
@@ -159,12 +162,15 @@ public static class NodeScaleBench
     private sealed record Figures(TimeSpan P50, TimeSpan P99, TimeSpan Max, double ReadsPerChange, double CpuMsPerChange, long Rss);
 
     /// <summary>Remote pods started and stopped alternately at <paramref name="rate"/> changes/s (pod k starts, then
-    /// stops, on node k mod N − 1), each timed from its write to the kernel's ipset showing it.</summary>
-    private static async Task<Figures> ChurnAsync(ResourceStore cluster, BackgroundProcess node, int nodes, int run, double rate, int changes)
+    /// stops, on node k mod N − 1) as a CNI plugin does it: an address assigned, then the WorkloadEndpoint written;
+    /// the WorkloadEndpoint deleted, then the address released. Each is timed from the WorkloadEndpoint's write (or
+    /// delete) returning to the kernel's ipset showing it (or no longer).</summary>
+    private static async Task<Figures> ChurnAsync(ResourceStore cluster, IpamService ipam, BackgroundProcess node, int nodes, int run, double rate, int changes)
     {
         var readsBefore = await ReadsAsync();
         var cpuBefore = ProcStat.CpuTicks(node.Pid);
         var latencies = new List<TimeSpan>();
+        var address = "";
         var start = Stopwatch.StartNew();
         for (var k = 0; k < changes; k++)
         {
@@ -173,13 +179,21 @@ public static class NodeScaleBench
                 await Task.Delay(due);
             var pod = k / 2;
             var remote = $"node{1 + pod % (nodes - 1)}";
-            var address = $"10.127.{run}.{pod % 250 + 1}";
+            var handle = $"k8s-pod-network.churn{run}-{pod}";
             var starting = k % 2 == 0;
+            Stopwatch written;
             if (starting)
+            {
+                address = (await ipam.AutoAssignAsync(new AutoAssignRequest { Handle = handle, Node = remote }))[0].Address.ToString();
                 await cluster.CreateAsync(Pod(remote, $"ns{pod % 10}", $"churn{run}-{pod}", "client", address, $"calichurn{pod}"));
+                written = Stopwatch.StartNew();
+            }
             else
+            {
                 await cluster.DeleteAsync<WorkloadEndpoint>($"{remote}-churn{run}-{pod}-eth0", $"ns{pod % 10}");
-            var written = Stopwatch.StartNew();
+                written = Stopwatch.StartNew();
+                await ipam.ReleaseByHandleAsync(handle);
+            }
             await WaitAsync(() => InSet(ClientSet, address) == starting, TimeSpan.FromSeconds(10), $"{address} {(starting ? "in" : "out of")} {ClientSet}", node);
             latencies.Add(written.Elapsed);
         }
@@ -198,8 +212,9 @@ public static class NodeScaleBench
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var text = await http.GetStringAsync($"http://127.0.0.1:{HealthPort}/metrics");
-        return text.Split('\n').Where(l => l.StartsWith("l3net_datastore_reads_total{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        var lines = text.Split('\n').Where(l => l.StartsWith("l3net_datastore_reads_total{", StringComparison.Ordinal)).ToList();
+        // A node from before the counter (a baseline run) has no such line: no figure rather than a false zero.
+        return lines.Count == 0 ? double.NaN : lines.Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     private static bool InSet(string set, string address) => ProcessRunner.Run("ipset", ["-q", "test", set, address]).Ok;

@@ -144,7 +144,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         // This loop follows the datastore and configures the speaker; the dataplane loop applies Felix; the watch (and
         // under Kubernetes the informers) wake this one; BFD state changes go to the speaker from a loop of their own.
         Configure(snapshot, speaker, bfd);
-        metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.Blocks);
+        metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.OwnBlocks);
         loops.Add(FollowBfdAsync(bfd, speaker, ct));
         var dataplane = new DataplaneLoop(options, felix, takeover, health, metrics, log);
         loops.Add(dataplane.RunAsync(speaker, snapshot, ct));
@@ -168,7 +168,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             // Kubernetes, node labels come from the API and are compared by the peer calculation itself).
             if (kube is not null || snapshot.BgpRevision != configured.BgpRevision)
                 Configure(snapshot, speaker, bfd);
-            metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.Blocks);
+            metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.OwnBlocks);
             if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)
                 LogWarning(log, $"BGPConfiguration listenPort is now {port}; this node keeps listening on {listenPort} until l3net-node restarts");
             dataplane.Publish(snapshot);
@@ -209,7 +209,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             speaker.HoldDown(peer.Address, null);
         speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
         metrics.PrefixesAdvertised.Set(originated.Count);
-        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
+        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.OwnBlocks);
     }
 
     /// <summary>RFC 5882 4.3: a BFD failure takes the BGP session down at once (its routes are withdrawn as for any
