@@ -21,8 +21,6 @@ namespace L3Net.Felix.Policy;
 /// </summary>
 public sealed class IncrementalRules(string node)
 {
-    public string Node => node;
-
     private readonly Dictionary<string, WorkloadEndpoint> _endpoints = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, WorkloadEndpoint> _local = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NetworkPolicy> _policies = new(StringComparer.Ordinal);
@@ -32,7 +30,10 @@ public sealed class IncrementalRules(string node)
     private (FamilyRules V4, FamilyRules V6, IReadOnlyList<IpSet> Fixed, IReadOnlyList<string> PodSets)? _rendered;
     private RuleSet? _current;
 
-    /// <summary>Adds or replaces an endpoint (<paramref name="key"/>: its namespace/name).</summary>
+    /// <summary>The node whose traffic the chains filter.</summary>
+    public string Node => node;
+
+    /// <summary>Adds or replaces an endpoint (<paramref name="key"/>: its identity, e.g. its datastore key).</summary>
     public void SetEndpoint(string key, WorkloadEndpoint ep)
     {
         var wasLocal = _local.ContainsKey(key);
@@ -59,7 +60,7 @@ public sealed class IncrementalRules(string node)
         _current = null;
     }
 
-    /// <summary>Adds or replaces a policy (<paramref name="key"/>: its namespace/name).</summary>
+    /// <summary>Adds or replaces a policy (<paramref name="key"/>: its identity, e.g. its datastore key).</summary>
     public void SetPolicy(string key, NetworkPolicy policy)
     {
         _policies[key] = policy;
