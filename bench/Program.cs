@@ -27,6 +27,14 @@ if (args is ["bgp-speaker", .. var speakerArgs])
 if (args is ["chaos", .. var chaosArgs])
     return await L3Net.Bench.Chaos.ChaosBench.RunAsync(chaosArgs);
 
+// One real node daemon against a generated N-node cluster with pod churn (root; see docs/benchmarks.md, "Node scale"):
+// `dotnet run -c Release --project bench -- node-scale [--datastore sqlite|etcd] [--nodes 10,100,1000]`.
+// `node-scale-inner` is the half that runs inside the namespace the outer half makes.
+if (args is ["node-scale", .. var scaleArgs])
+    return await L3Net.Bench.Node.NodeScaleBench.RunAsync(scaleArgs);
+if (args is ["node-scale-inner", .. var innerArgs])
+    return await L3Net.Bench.Node.NodeScaleBench.RunInsideAsync(innerArgs);
+
 // Micro-benchmarks: `dotnet run -c Release --project bench -- --filter '*'`.
 // Whole-system CNI latency (root): `dotnet run -c Release --project bench -- cni [--pods 200]`.
 if (args.Length > 0 && args[0] == "cni")

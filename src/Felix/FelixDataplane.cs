@@ -10,7 +10,7 @@ namespace L3Net.Felix;
 public sealed record DataplaneApplyResult(RouteApplyResult Routes, RuleSetApplyResult Rules, int SysctlsRepaired, TimeSpan Elapsed);
 
 /// <summary>
-/// Felix: the calculation (<see cref="Routes"/>, <see cref="RuleCalculator"/>) joined to the appliers (netlink batches,
+/// Felix: the calculation (<see cref="Routes"/>, <see cref="IncrementalRules"/>) joined to the appliers (netlink batches,
 /// <see cref="RuleSetApplier"/>: ipset restore, iptables-restore and ip6tables-restore). Callers feed inputs, then call
 /// <see cref="ApplyAsync"/>: without resync only what changed since the last apply reaches the kernel; with resync
 /// everything is compared with the kernel and repaired.
@@ -31,9 +31,10 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
     public static readonly TimeSpan ReadinessBound = TimeSpan.FromSeconds(5);
 
     private readonly RouteReconciler _routes = new(socket);
-    private readonly RuleSetApplier _rules = new(runner, ipv6);
+    private readonly RuleSetApplier _applier = new(runner, ipv6);
     private readonly RetryBackoff _backoff = backoff ?? RetryBackoff.Default();
-    private RuleSet? _ruleSet;
+    private IncrementalRules? _rules;
+    private RuleSet? _appliedRules;
     private bool _rulesDirty;
     private DateTime? _refusedSince;
     private string _lastRefusal = "";
@@ -43,11 +44,15 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
     /// <summary>When to apply again to retry what is pending; null when nothing is.</summary>
     public DateTime? RetryAt { get; private set; }
 
-    public void SetRuleInputs(RuleInputs inputs)
-    {
-        _ruleSet = RuleCalculator.Calculate(inputs);
-        _rulesDirty = true;
-    }
+    /// <summary>The policy calculation of <paramref name="node"/>, fed change by change; the next apply writes what
+    /// it calculates.</summary>
+    public IncrementalRules RulesOf(string node)
+        => _rules is { } rules && rules.Node == node ? rules : _rules = new IncrementalRules(node);
+
+    /// <summary>Every rule input at once.</summary>
+    public void SetRuleInputs(RuleInputs inputs) => RulesOf(inputs.Node).Reset(
+        inputs.Endpoints.ToDictionary(e => $"{e.Metadata.Namespace}/{e.Metadata.Name}", StringComparer.Ordinal),
+        inputs.Policies.ToDictionary(p => $"{p.Metadata.Namespace}/{p.Metadata.Name}", StringComparer.Ordinal), inputs.Pools, inputs.NamespaceLabels);
 
     /// <summary>Why the kernel is behind, when a change it refused has stayed unapplied for <paramref name="bound"/>
     /// or longer (every apply since refused something); null otherwise.</summary>
@@ -65,11 +70,12 @@ public sealed class FelixDataplane(RouteSocket socket, CommandRunner runner, str
             var routes = ApplyRoutes(resync);
             refusal = routes.Failed > 0 ? string.Join("; ", routes.Errors) : null;
             var rules = RuleSetApplyResult.None;
-            if (_ruleSet is { } ruleSet && (resync || _rulesDirty))
+            if (_rules?.Current is { } ruleSet && (resync || _rulesDirty || !ReferenceEquals(ruleSet, _appliedRules)))
             {
                 try
                 {
-                    rules = await _rules.ApplyAsync(ruleSet, resync, ct);
+                    rules = await _applier.ApplyAsync(ruleSet, resync, ct);
+                    _appliedRules = ruleSet;
                     _rulesDirty = false;
                 }
                 catch (DataplaneCommandException)

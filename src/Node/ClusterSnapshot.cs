@@ -2,6 +2,7 @@ using System.Net;
 using L3Net.Felix.Policy;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
+using L3Net.Node.Cache;
 
 namespace L3Net.Node;
 
@@ -15,8 +16,8 @@ public sealed record ClusterSnapshot(
     IReadOnlyList<BGPPeer> Peers,
     BGPConfiguration? Config,
     IReadOnlyList<IPPool> Pools,
-    IReadOnlyList<WorkloadEndpoint> Endpoints,
-    IReadOnlyList<NetworkPolicy> Policies,
+    RecordCollection<WorkloadEndpoint> Endpoints,
+    RecordCollection<NetworkPolicy> Policies,
     IReadOnlyList<IPNetwork> AffineBlocks,
     IReadOnlyList<IPAddress> Borrowed)
 {
@@ -30,21 +31,37 @@ public sealed record ClusterSnapshot(
     /// <summary>The BGPFilters, for the BGPPeers that name them.</summary>
     public IReadOnlyList<BGPFilter> Filters { get; init; } = [];
 
-    /// <summary>Every IPAM block with its allocations: the node's borrowed addresses, its IPAM and CNI figures.</summary>
-    public IReadOnlyList<BlockInfo> Blocks { get; init; } = [];
+    /// <summary>Every IPAM block with its allocations, as the cache holds them (not copied).</summary>
+    public RecordCollection<BlockInfo> Blocks { get; init; } = new(System.Collections.Immutable.ImmutableSortedDictionary<string, BlockInfo>.Empty);
+
+    /// <summary>The blocks that concern this node (affine to it, or holding addresses it borrowed): its borrowed
+    /// addresses, its IPAM and CNI figures.</summary>
+    public IReadOnlyList<BlockInfo> OwnBlocks { get; init; } = [];
+
+    /// <summary>This node's endpoints (a few dozen, where <see cref="Endpoints"/> may hold the whole cluster's).</summary>
+    public RecordCollection<WorkloadEndpoint> LocalEndpoints { get; init; } = new(System.Collections.Immutable.ImmutableSortedDictionary<string, WorkloadEndpoint>.Empty);
+
+    /// <summary>The last revision that changed anything the speaker is configured from (all but endpoints and
+    /// policies): a snapshot with the same one needs no new speaker configuration.</summary>
+    public long BgpRevision { get; init; }
+
+    /// <summary>The endpoint and policy keys changed, by revision, for the one reader that follows them (the dataplane).</summary>
+    public ChangeJournal Changes { get; init; } = new();
 
     /// <summary>The snapshot of <paramref name="node"/> from every record of the kinds it follows, as of <paramref name="revision"/>.</summary>
     public static ClusterSnapshot Of(string node, long revision, IReadOnlyList<NodeResource> nodes, IReadOnlyList<BGPPeer> peers,
-        IReadOnlyList<BGPFilter> filters, IReadOnlyList<BGPConfiguration> configs, IReadOnlyList<IPPool> pools, IReadOnlyList<WorkloadEndpoint> endpoints,
-        IReadOnlyList<NetworkPolicy> policies, IReadOnlyList<IPNetwork> affineBlocks, IReadOnlyList<BlockInfo> blocks)
+        IReadOnlyList<BGPFilter> filters, IReadOnlyList<BGPConfiguration> configs, IReadOnlyList<IPPool> pools, RecordCollection<WorkloadEndpoint> endpoints,
+        RecordCollection<NetworkPolicy> policies, IReadOnlyList<IPNetwork> affineBlocks, RecordCollection<BlockInfo> blocks,
+        IReadOnlyList<BlockInfo> ownBlocks)
     {
         // Calico's layering: the node's own BGPConfiguration ("node.NAME") overrides the cluster's ("default").
         var config = configs.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.NodeName(node))
                      ?? configs.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName);
-        return new ClusterSnapshot(revision, nodes, peers, config, pools, endpoints, policies, affineBlocks, IpamRecords.Borrowed(blocks, node))
+        return new ClusterSnapshot(revision, nodes, peers, config, pools, endpoints, policies, affineBlocks, IpamRecords.Borrowed(ownBlocks, node))
         {
             ListenPorts = nodes.ToDictionary(n => n.Metadata.Name, n => BGPConfiguration.ListenPortOf(n.Metadata.Name, configs)),
             Blocks = blocks,
+            OwnBlocks = ownBlocks,
             Filters = filters,
         };
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using L3Net.Bgp;
 using L3Net.Felix;
+using L3Net.Felix.Policy;
 using L3Net.Model.Resources;
 using L3Net.Netlink;
 using L3Net.Node.Status;
@@ -23,6 +24,7 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
 {
     private readonly Channel<bool> _wake = Channel.CreateUnbounded<bool>();
     private ClusterSnapshot? _published;
+    private ClusterSnapshot? _fed;
 
     /// <summary>Hands the loop a newer snapshot; only the latest one is ever applied.</summary>
     public void Publish(ClusterSnapshot snapshot)
@@ -65,18 +67,60 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         await rib;
     }
 
+    /// <summary>Feeds Felix what changed since the snapshot it was last fed: the endpoints and policies the cache's
+    /// journal names (a remote pod costs its pod sets, not a pass over the cluster), or everything after a relist or
+    /// when namespace labels changed (which may move any pod between sets).</summary>
     private void Configure(ClusterSnapshot snapshot)
     {
-        var local = snapshot.Endpoints.Where(e => e.Spec.Node == options.Node && e.Spec.InterfaceName.Length > 0).ToDictionary(Key);
-        foreach (var gone in felix.Routes.EndpointKeys.Where(k => !local.ContainsKey(k)).ToList())
-            felix.Routes.RemoveEndpoint(gone);
-        foreach (var (key, ep) in local)
+        var rules = felix.RulesOf(options.Node);
+        var changed = _fed is null ? null : snapshot.Changes.Take(_fed.Revision, snapshot.Revision);
+        if (changed is null || !Equals(snapshot.NamespaceLabels, _fed!.NamespaceLabels))
+        {
+            foreach (var gone in felix.Routes.EndpointKeys.Where(k => !snapshot.LocalEndpoints.ByKey.ContainsKey(k)).ToList())
+                felix.Routes.RemoveEndpoint(gone);
+            foreach (var (key, ep) in snapshot.LocalEndpoints.ByKey)
+                Route(key, ep);
+            rules.Reset(snapshot.Endpoints.ByKey, snapshot.Policies.ByKey, snapshot.Pools, snapshot.NamespaceLabels);
+        }
+        else
+        {
+            foreach (var key in changed)
+            {
+                if (snapshot.Endpoints.ByKey.TryGetValue(key, out var ep))
+                {
+                    Route(key, ep);
+                    rules.SetEndpoint(key, ep);
+                }
+                else if (snapshot.Policies.ByKey.TryGetValue(key, out var policy))
+                {
+                    rules.SetPolicy(key, policy);
+                }
+                else
+                {
+                    felix.Routes.RemoveEndpoint(key);
+                    rules.RemoveEndpoint(key);
+                    rules.RemovePolicy(key);
+                }
+            }
+            if (!snapshot.Pools.SequenceEqual(_fed.Pools))
+                rules.SetPools(snapshot.Pools);
+        }
+        felix.Routes.SetBlocks(snapshot.AffineBlocks);
+        _fed = snapshot;
+    }
+
+    /// <summary>A local endpoint with its interface gets its host routes; any other has none here.</summary>
+    private void Route(string key, WorkloadEndpoint ep)
+    {
+        if (RuleCalculator.IsLocal(ep, options.Node))
         {
             felix.Routes.SetEndpoint(key, ep.Spec.InterfaceName,
                 ep.Spec.IpNetworks.Select(a => IPNetwork.TryParse(a, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>());
         }
-        felix.Routes.SetBlocks(snapshot.AffineBlocks);
-        felix.SetRuleInputs(snapshot.ToRuleInputs(options.Node));
+        else
+        {
+            felix.Routes.RemoveEndpoint(key);
+        }
     }
 
     private async Task ApplyAsync(bool resync, CancellationToken ct)
@@ -143,8 +187,6 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         metrics.DataplaneRoutes.WithLabels("endpoint").Set(felix.Routes.EndpointKeys.Count);
         metrics.DataplaneRoutes.WithLabels("blackhole").Set(snapshot.AffineBlocks.Count);
     }
-
-    private static string Key(WorkloadEndpoint e) => $"{e.Metadata.Namespace}/{e.Metadata.Name}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} route changes refused by the kernel: {Errors}")]
     private static partial void LogRouteFailures(ILogger logger, int count, string errors);

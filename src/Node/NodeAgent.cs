@@ -36,6 +36,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     /// <summary>BGPPeer passwords as of the last snapshot read: Secrets on the Kubernetes datastore, else inline values.</summary>
     private IPeerPasswords _passwords = InlinePasswords.Instance;
 
+    /// <summary>The peers the Secrets were last read for: they are read again only when a peer changes.</summary>
+    private IReadOnlyList<BGPPeer>? _passwordsFor;
+
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         try
@@ -57,10 +60,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     private async Task RunAsync(CancellationToken ct)
     {
         var config = DatastoreConfig.Resolve(options.Datastore);
-        await using var datastore = DatastoreFactory.Open(config);
+        await using var datastore = new ReadCountingDatastore(DatastoreFactory.Open(config), metrics.DatastoreReads);
         var store = new ResourceStore(datastore);
         var cache = new ClusterCache(datastore, options.Node);
-        var kubeClient = (datastore as KubernetesDatastore)?.Client;
+        var kubeClient = (datastore.Inner as KubernetesDatastore)?.Client;
         var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
         metrics.Cni.PluginStampsEndpoints = kubeClient is null;
         var loops = new List<Task>();
@@ -74,8 +77,13 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             var read = cache.Snapshot();
             if (kube is null)
                 return read;
-            _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
-                "read the BGP password Secrets", ct);
+            // The cache hands out the same decoded peers until one changes.
+            if (_passwordsFor is null || !read.Peers.SequenceEqual(_passwordsFor))
+            {
+                _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
+                    "read the BGP password Secrets", ct);
+                _passwordsFor = read.Peers;
+            }
             return kube.View.ApplyTo(read);
         }
         await RegisterAsync(store, ct);
@@ -136,6 +144,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         // This loop follows the datastore and configures the speaker; the dataplane loop applies Felix; the watch (and
         // under Kubernetes the informers) wake this one; BFD state changes go to the speaker from a loop of their own.
         Configure(snapshot, speaker, bfd);
+        metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.OwnBlocks);
         loops.Add(FollowBfdAsync(bfd, speaker, ct));
         var dataplane = new DataplaneLoop(options, felix, takeover, health, metrics, log);
         loops.Add(dataplane.RunAsync(speaker, snapshot, ct));
@@ -153,8 +162,13 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             while (_changed.Reader.TryRead(out _))
             {
             }
+            var configured = snapshot;
             snapshot = await ReadAsync();
-            Configure(snapshot, speaker, bfd);
+            // A change of endpoints or policies alone is the dataplane's: the speaker's inputs are as they were (under
+            // Kubernetes, node labels come from the API and are compared by the peer calculation itself).
+            if (kube is not null || snapshot.BgpRevision != configured.BgpRevision)
+                Configure(snapshot, speaker, bfd);
+            metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.OwnBlocks);
             if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)
                 LogWarning(log, $"BGPConfiguration listenPort is now {port}; this node keeps listening on {listenPort} until l3net-node restarts");
             dataplane.Publish(snapshot);
@@ -195,8 +209,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             speaker.HoldDown(peer.Address, null);
         speaker.SetOriginated(originated, AdvertisedCommunities.From(snapshot.Config));
         metrics.PrefixesAdvertised.Set(originated.Count);
-        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.Blocks);
-        metrics.Cni.Update(options.Node, snapshot.Endpoints, snapshot.Blocks);
+        metrics.Ipam.Update(options.Node, snapshot.Pools, snapshot.OwnBlocks);
     }
 
     /// <summary>RFC 5882 4.3: a BFD failure takes the BGP session down at once (its routes are withdrawn as for any

@@ -33,6 +33,37 @@ public sealed record IpSet
         Members = members.Select(Canonical).ToHashSet(StringComparer.Ordinal);
     }
 
+    private IpSet(string name, bool ipv6, IpSetType type, IReadOnlySet<string> canonicalMembers)
+    {
+        Name = name;
+        IPv6 = ipv6;
+        Type = type;
+        Members = canonicalMembers;
+    }
+
+    /// <summary>A set whose members are already in canonical form (an incremental calculation keeps them so, in an
+    /// immutable set it shares with the result instead of copying it).</summary>
+    internal static IpSet OfCanonical(string name, bool ipv6, IpSetType type, IReadOnlySet<string> members) => new(name, ipv6, type, members);
+
+    /// <summary>This set after <paramref name="added"/> joined and <paramref name="removed"/> left (both canonical):
+    /// it names this one as its base, so an applier that holds this one writes just those members. Only one step is
+    /// kept (this one forgets its own base), so a long-lived set does not hold on to its whole history.</summary>
+    internal IpSet Next(IReadOnlySet<string> members, IReadOnlyCollection<string> added, IReadOnlyCollection<string> removed)
+    {
+        var next = new IpSet(Name, IPv6, Type, members) { _base = this, _added = added, _removed = removed };
+        _base = null;
+        return next;
+    }
+
+    private IpSet? _base;
+    private IReadOnlyCollection<string> _added = [];
+    private IReadOnlyCollection<string> _removed = [];
+
+    /// <summary>The members added and removed since <paramref name="applied"/>, when this set is its direct successor;
+    /// null otherwise (the caller then compares the members).</summary>
+    public (IReadOnlyCollection<string> Added, IReadOnlyCollection<string> Removed)? ChangesSince(IpSet applied)
+        => ReferenceEquals(_base, applied) ? (_added, _removed) : null;
+
     public string Name { get; }
     public bool IPv6 { get; }
     public IpSetType Type { get; }

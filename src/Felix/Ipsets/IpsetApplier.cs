@@ -33,11 +33,15 @@ public sealed class IpsetApplier(CommandRunner runner, string ipsetCommand = "ip
                 lines.Add($"swap {temp} {set.Name}");
                 lines.Add($"destroy {temp}");
             }
+            else if (!resync && _applied.TryGetValue(set.Name, out var applied) && (ReferenceEquals(applied, set) || set.ChangesSince(applied) is not null))
+            {
+                // The calculation's own successor of what we applied: its changes are known, nothing to compare.
+                if (set.ChangesSince(applied) is var (added, removed))
+                    lines.AddRange(Changes(set.Name, added, removed));
+            }
             else
             {
-                // "del" of a CIDR takes no nomatch flag; re-adding a member whose flag changed deletes it first.
-                lines.AddRange(members.Except(set.Members).Select(m => $"del {set.Name} {m.Replace(" nomatch", "", StringComparison.Ordinal)}"));
-                lines.AddRange(set.Members.Except(members).Select(m => $"add {set.Name} {m}"));
+                lines.AddRange(Changes(set.Name, set.Members.Except(members), members.Except(set.Members)));
             }
         }
         _stale = [.. have.Keys.Where(k => !want.ContainsKey(k)).Concat(_stale.Where(k => !want.ContainsKey(k)))];
@@ -58,6 +62,10 @@ public sealed class IpsetApplier(CommandRunner runner, string ipsetCommand = "ip
         _stale = [];
         return n;
     }
+
+    /// <summary>"del" of a CIDR takes no nomatch flag; re-adding a member whose flag changed deletes it first.</summary>
+    private static IEnumerable<string> Changes(string name, IEnumerable<string> added, IEnumerable<string> removed)
+        => removed.Select(m => $"del {name} {m.Replace(" nomatch", "", StringComparison.Ordinal)}").Concat(added.Select(m => $"add {name} {m}")).ToList();
 
     private static IEnumerable<string> Fill(IpSet set, string name)
     {

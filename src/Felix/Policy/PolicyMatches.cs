@@ -6,11 +6,11 @@ namespace L3Net.Felix.Policy;
 
 /// <summary>
 /// The iptables matches a NetworkPolicy rule is made of, for one address family, and the ipsets they refer to (added
-/// to <paramref name="sets"/> on first use, so equal peers share a set across policies). Whatever depends on pods —
+/// to <paramref name="sets"/>, where equal peers share one set across policies). Whatever depends on pods —
 /// who a selector selects, which port a name stands for — lives in set members, never in rule text: a pod that gains
 /// a label or a named port changes a set, and every rule stays byte-identical.
 /// </summary>
-internal sealed class PolicyMatches(RuleInputs inputs, IpVersion version, Dictionary<string, IpSet> sets)
+internal sealed class PolicyMatches(IpVersion version, IRuleSetSink sets)
 {
     /// <summary>The match on a peer's addresses (<paramref name="dir"/> is <c>src</c> for ingress, <c>dst</c> for
     /// egress), or null for an ipBlock of the other family: it allows nothing in this one.</summary>
@@ -21,13 +21,12 @@ internal sealed class PolicyMatches(RuleInputs inputs, IpVersion version, Dictio
             if (!IPNetwork.TryParse(block.Cidr, out _) || !version.Holds(block.Cidr))
                 return null;
             var name = version.SetName("b", block.Cidr + "|" + string.Join(',', block.Except ?? []));
-            sets.TryAdd(name, new IpSet(name, version.IPv6, [block.Cidr, .. (block.Except ?? []).Where(version.Holds).Select(e => e + " nomatch")]));
+            sets.Fixed(new IpSet(name, version.IPv6, [block.Cidr, .. (block.Except ?? []).Where(version.Holds).Select(e => e + " nomatch")]));
             return $"-m set --match-set {name} {dir} ";
         }
         var selection = PodSelection.Of(peer, policyNamespace);
         var setName = version.SetName("s", selection.Key);
-        if (!sets.ContainsKey(setName))
-            sets[setName] = new IpSet(setName, version.IPv6, Selected(selection).SelectMany(e => e.Spec.IpNetworks).Where(version.Holds));
+        sets.Pods(new PodSetSpec(setName, version, selection));
         return $"-m set --match-set {setName} {dir} ";
     }
 
@@ -43,16 +42,7 @@ internal sealed class PolicyMatches(RuleInputs inputs, IpVersion version, Dictio
         if (int.TryParse(port.Port, out var number))
             return port.EndPort is { } end ? $"-p {proto} --dport {number}:{end} " : $"-p {proto} --dport {number} ";
         var name = version.SetName("np", $"{destinations.Key}|{port.Port}|{proto}");
-        if (!sets.ContainsKey(name))
-        {
-            var members = Selected(destinations).SelectMany(e => (e.Spec.Ports ?? [])
-                .Where(p => p.Name == port.Port && string.Equals(p.Protocol, proto, StringComparison.OrdinalIgnoreCase))
-                .SelectMany(p => e.Spec.IpNetworks.Where(version.Holds).Select(ip => $"{ip.Split('/')[0]},{proto}:{p.Port}")));
-            sets[name] = new IpSet(name, version.IPv6, members, IpSetType.IpPort);
-        }
+        sets.Pods(new PodSetSpec(name, version, destinations, port.Port, proto));
         return $"-p {proto} -m set --match-set {name} dst,dst ";
     }
-
-    private IEnumerable<WorkloadEndpoint> Selected(PodSelection selection)
-        => inputs.Endpoints.Where(e => selection.Matches(e, inputs.NamespaceLabels));
 }

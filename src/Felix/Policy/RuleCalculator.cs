@@ -27,22 +27,33 @@ public static class RuleCalculator
 
     public static readonly Hook[] Hooks = [new("filter", "FORWARD", "l3n-FORWARD"), new("nat", "POSTROUTING", "l3n-POSTROUTING")];
 
+    /// <summary>The whole calculation at once: every pod set filled from every endpoint of <paramref name="inputs"/>.
+    /// <see cref="IncrementalRules"/> gives the same result change by change.</summary>
     public static RuleSet Calculate(RuleInputs inputs)
+    {
+        var sets = new FilledSets(inputs);
+        var (v4, v6) = Render(inputs, sets);
+        return new RuleSet(v4, v6, [.. sets.Sets.Values]);
+    }
+
+    /// <summary>Both families' chains, with every set they refer to handed to <paramref name="sets"/>. Of the endpoints
+    /// only the local ones count here (they are the ones filtered); the rest matter only as set members.</summary>
+    public static (FamilyRules V4, FamilyRules V6) Render(RuleInputs inputs, IRuleSetSink sets)
     {
         var policies = inputs.Policies.OrderBy(p => p.Metadata.Namespace, StringComparer.Ordinal)
             .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
         var isolated = Isolated(inputs, policies);
-        var sets = new Dictionary<string, IpSet>();
-        var v4 = Family(inputs, IpVersion.V4, isolated, sets);
-        var v6 = Family(inputs, IpVersion.V6, isolated, sets);
-        return new RuleSet(v4, v6, [.. sets.Values]);
+        return (Family(inputs, IpVersion.V4, isolated, sets), Family(inputs, IpVersion.V6, isolated, sets));
     }
+
+    /// <summary>Whether <paramref name="ep"/> is one whose traffic <paramref name="node"/> filters.</summary>
+    public static bool IsLocal(WorkloadEndpoint ep, string node) => ep.Spec.Node == node && ep.Spec.InterfaceName.Length > 0;
 
     /// <summary>Each local endpoint isolated in a direction, with the policies that select it for that direction.</summary>
     private static List<(string Interface, bool Ingress, List<NetworkPolicy> Policies)> Isolated(RuleInputs inputs, List<NetworkPolicy> policies)
     {
         var isolated = new List<(string, bool, List<NetworkPolicy>)>();
-        foreach (var ep in inputs.Endpoints.Where(e => e.Spec.Node == inputs.Node && e.Spec.InterfaceName.Length > 0)
+        foreach (var ep in inputs.Endpoints.Where(e => IsLocal(e, inputs.Node))
                      .OrderBy(e => e.Spec.InterfaceName, StringComparer.Ordinal))
         {
             var selecting = policies.Where(p => p.Metadata.Namespace == ep.Metadata.Namespace
@@ -58,9 +69,9 @@ public static class RuleCalculator
     }
 
     private static FamilyRules Family(RuleInputs inputs, IpVersion version, List<(string Interface, bool Ingress, List<NetworkPolicy> Policies)> isolated,
-        Dictionary<string, IpSet> sets)
+        IRuleSetSink sets)
     {
-        var matches = new PolicyMatches(inputs, version, sets);
+        var matches = new PolicyMatches(version, sets);
         var chains = new List<Chain> { NatOutgoing(inputs.Pools, version, sets) };
         var from = new List<string>();
         var to = new List<string>();
@@ -126,14 +137,28 @@ public static class RuleCalculator
         return new Chain("filter", name, rules);
     }
 
-    private static Chain NatOutgoing(IEnumerable<IPPool> pools, IpVersion version, Dictionary<string, IpSet> sets)
+    private static Chain NatOutgoing(IEnumerable<IPPool> pools, IpVersion version, IRuleSetSink sets)
     {
         var mine = pools.Where(p => p.Spec.Cidr.Length > 0 && version.Holds(p.Spec.Cidr)).ToList();
         var all = new IpSet(version.FixedSetName("l3n-all-pools"), version.IPv6, mine.Select(p => p.Spec.Cidr));
         var masq = new IpSet(version.FixedSetName("l3n-masq-pools"), version.IPv6, mine.Where(p => p.Spec.NatOutgoing).Select(p => p.Spec.Cidr));
-        sets[all.Name] = all;
-        sets[masq.Name] = masq;
+        sets.Fixed(all);
+        sets.Fixed(masq);
         return new Chain("nat", "l3n-POSTROUTING", masq.Members.Count == 0 ? [] :
             [$"-m set --match-set {masq.Name} src -m set ! --match-set {all.Name} dst -j MASQUERADE"]);
+    }
+
+    /// <summary>Every set filled at once from all endpoints; the first of equal names wins (equal names, equal sets).</summary>
+    private sealed class FilledSets(RuleInputs inputs) : IRuleSetSink
+    {
+        public Dictionary<string, IpSet> Sets { get; } = [];
+
+        public void Fixed(IpSet set) => Sets.TryAdd(set.Name, set);
+
+        public void Pods(PodSetSpec spec)
+        {
+            if (!Sets.ContainsKey(spec.Name))
+                Sets[spec.Name] = new IpSet(spec.Name, spec.Version.IPv6, inputs.Endpoints.SelectMany(e => spec.MembersOf(e, inputs.NamespaceLabels)), spec.Type);
+        }
     }
 }

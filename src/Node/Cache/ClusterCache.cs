@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using L3Net.Datastore;
 using L3Net.Ipam;
@@ -37,7 +38,18 @@ public sealed class ClusterCache
     private readonly PrefixCache<IPNetwork?> _affinities;
     private readonly PrefixCache<BlockInfo> _blocks = new(IpamKeys.BlockPrefix, IpamRecords.Block);
     private readonly IReadOnlyList<IPrefixCache> _kinds;
+    private readonly ChangeJournal _journal = new();
+    private ImmutableSortedDictionary<string, WorkloadEndpoint> _local = ImmutableSortedDictionary.Create<string, WorkloadEndpoint>(StringComparer.Ordinal);
+
+    /// <summary>The blocks that concern this node: affine to it, or holding an address of its (borrowed).</summary>
+    private ImmutableSortedDictionary<string, BlockInfo> _ownBlocks = ImmutableSortedDictionary.Create<string, BlockInfo>(StringComparer.Ordinal);
     private long _revision;
+
+    /// <summary>The last revision that changed something other than an endpoint or a policy: what the speaker's
+    /// configuration is derived from (nodes, peers, filters, configurations, pools, affinities, blocks).</summary>
+    private long _bgpRevision;
+
+    private ClusterSnapshot? _last;
 
     public ClusterCache(IDatastore store, string node)
     {
@@ -57,7 +69,14 @@ public sealed class ClusterCache
         var oldest = long.MaxValue;
         foreach (var kind in _kinds)
             oldest = Math.Min(oldest, await kind.ListAsync(_store, ct));
-        Interlocked.Exchange(ref _revision, oldest);
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _revision, oldest);
+            _bgpRevision = oldest;
+            _local = _endpoints.Items.Where(kv => kv.Value.Spec.Node == _node).ToImmutableSortedDictionary(StringComparer.Ordinal);
+            _ownBlocks = _blocks.Items.Where(kv => Concerns(kv.Value)).ToImmutableSortedDictionary(StringComparer.Ordinal);
+            _journal.Reset(oldest);
+        }
     }
 
     /// <summary>Follows the watch from <see cref="Revision"/> until cancelled (after <see cref="FillAsync"/>).</summary>
@@ -83,14 +102,34 @@ public sealed class ClusterCache
         }
     }
 
-    /// <summary>The cluster as of <see cref="Revision"/>, as the node derives its BGP and dataplane state from it.</summary>
+    /// <summary>The cluster as of <see cref="Revision"/>, as the node derives its BGP and dataplane state from it. The
+    /// endpoints and policies are the cache's own immutable maps, not copies: a snapshot costs the same however many
+    /// pods the cluster runs.</summary>
     public ClusterSnapshot Snapshot()
     {
         lock (_gate)
         {
-            return ClusterSnapshot.Of(_node, Revision, [.. _nodes.Items.Values], [.. _peers.Items.Values], [.. _filters.Items.Values], [.. _configs.Items.Values],
-                [.. _pools.Items.Values], [.. _endpoints.Items.Values], [.. _policies.Items.Values],
-                [.. _affinities.Items.Values.OfType<IPNetwork>()], [.. _blocks.Items.Values]);
+            // Nothing the speaker reads changed: the last snapshot's nodes, peers, pools and what derives from them
+            // (listen ports, borrowed addresses) still hold, so that a pod change costs no pass over the nodes.
+            if (_last is { } last && last.BgpRevision == _bgpRevision)
+            {
+                return _last = last with
+                {
+                    Revision = Revision,
+                    Endpoints = new RecordCollection<WorkloadEndpoint>(_endpoints.Items),
+                    Policies = new RecordCollection<NetworkPolicy>(_policies.Items),
+                    LocalEndpoints = new RecordCollection<WorkloadEndpoint>(_local),
+                    Blocks = new RecordCollection<BlockInfo>(_blocks.Items),
+                };
+            }
+            return _last = ClusterSnapshot.Of(_node, Revision, [.. _nodes.Items.Values], [.. _peers.Items.Values], [.. _filters.Items.Values], [.. _configs.Items.Values],
+                [.. _pools.Items.Values], new RecordCollection<WorkloadEndpoint>(_endpoints.Items), new RecordCollection<NetworkPolicy>(_policies.Items),
+                [.. _affinities.Items.Values.OfType<IPNetwork>()], new RecordCollection<BlockInfo>(_blocks.Items), [.. _ownBlocks.Values]) with
+            {
+                LocalEndpoints = new RecordCollection<WorkloadEndpoint>(_local),
+                BgpRevision = _bgpRevision,
+                Changes = _journal,
+            };
         }
     }
 
@@ -100,9 +139,39 @@ public sealed class ClusterCache
         {
             Interlocked.Exchange(ref _revision, change.Revision);
             // A key belongs to one kind at most (handles, for instance, to none the node follows).
-            return _kinds.Any(kind => kind.Apply(change));
+            var ownBlock = _ownBlocks.ContainsKey(change.Key);
+            var kind = _kinds.FirstOrDefault(k => k.Apply(change));
+            if (kind is null)
+                return false;
+            if (kind == _endpoints || kind == _policies)
+            {
+                _journal.Record(change.Revision, change.Key);
+            }
+            else if (kind == _blocks)
+            {
+                // Another node's pod start or stop changes its block: none of this node's business unless the block
+                // is this node's or holds (or held) one of its addresses.
+                _ownBlocks = _blocks.Items.TryGetValue(change.Key, out var block) && Concerns(block)
+                    ? _ownBlocks.SetItem(change.Key, block)
+                    : _ownBlocks.Remove(change.Key);
+                if (ownBlock || _ownBlocks.ContainsKey(change.Key))
+                    _bgpRevision = change.Revision;
+            }
+            else
+            {
+                _bgpRevision = change.Revision;
+            }
+            if (kind == _endpoints)
+            {
+                _local = _endpoints.Items.TryGetValue(change.Key, out var ep) && ep.Spec.Node == _node
+                    ? _local.SetItem(change.Key, ep)
+                    : _local.Remove(change.Key);
+            }
+            return true;
         }
     }
+
+    private bool Concerns(BlockInfo block) => block.Node == _node || block.Allocations.Any(a => a.Node == _node);
 
     private async Task ResyncAsync(CacheObserver observer, CancellationToken ct)
     {

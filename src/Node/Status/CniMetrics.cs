@@ -40,7 +40,7 @@ public sealed class CniMetrics
 
     /// <summary>Compares this node's endpoints with the previous snapshot's; the first snapshot is only the baseline
     /// (the pods that were there before the daemon started were not added now).</summary>
-    public void Update(string node, IReadOnlyList<WorkloadEndpoint> endpoints, IReadOnlyList<BlockInfo> blocks)
+    public void Update(string node, IReadOnlyCollection<WorkloadEndpoint> endpoints, IReadOnlyList<BlockInfo> blocks)
     {
         var local = endpoints.Where(e => e.Spec.Node == node)
             .ToDictionary(e => $"{e.Metadata.Namespace}/{e.Metadata.Name}", e => e.Spec.ContainerId, StringComparer.Ordinal);

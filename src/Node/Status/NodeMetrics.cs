@@ -30,6 +30,7 @@ public sealed class NodeMetrics
         DataplaneRepairs = f.CreateCounter("l3net_dataplane_repairs_total", "Kernel objects put back after a resync found them changed.");
         DataplaneErrors = f.CreateCounter("l3net_dataplane_errors_total", "Failed dataplane applies (retried at the next change or resync).");
         IpamReads = f.CreateCounter("l3net_ipam_reads_total", "IPAM lists of this node's blocks and all blocks (borrowed addresses): at start and on each resync; changes come as watch deltas.");
+        DatastoreReads = f.CreateCounter("l3net_datastore_reads_total", "Datastore reads by call (list, get, watch started): lists at start and on each resync only.", ["call"]);
         DatastoreResyncs = f.CreateCounter("l3net_datastore_resyncs_total", "Watches restarted from a fresh list after history was compacted.");
         Errors = f.CreateCounter("l3net_errors_total", "Errors by component.", ["component"]);
         Peers = new BgpPeerMetrics(f);
@@ -40,6 +41,7 @@ public sealed class NodeMetrics
 
     public CollectorRegistry Registry { get; }
     public Counter RouteChanges { get; }
+    public Counter DatastoreReads { get; }
     public Gauge PrefixesAdvertised { get; }
     public Gauge DataplaneRoutes { get; }
     public Histogram DataplaneApply { get; }

@@ -47,6 +47,32 @@ public sealed class ClusterCacheSqliteTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_remote_pod_change_names_one_endpoint_for_the_dataplane_and_leaves_the_speakers_inputs_as_they_were()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var sqlite = SqliteDatastore.Open(Path.Combine(_dir, "l3net.db"));
+        var cluster = await ClusterWriter.CreateAsync(sqlite, ct);
+        await cluster.StartPodAsync(ClusterWriter.Local, "mine", ct);
+        await using var follower = await CacheFollower.StartAsync(sqlite, ClusterWriter.Local, ct);
+        var before = follower.Cache.Snapshot();
+
+        // The remote pod's block and its endpoint both change; only the endpoint is this node's business.
+        await cluster.StartPodAsync(ClusterWriter.Remote, "web", ct);
+        var after = await follower.WaitForAsync(s => s.Endpoints.Any(e => e.Spec.Pod == "web"), "the remote pod", Within, ct);
+        var changed = after.Changes.Take(before.Revision, after.Revision);
+        Assert.NotNull(changed);
+        Assert.Equal(["/l3net/workloadendpoints/default/remote-web-eth0"], changed);
+        Assert.Equal(before.BgpRevision, after.BgpRevision);
+        Assert.Same(before.Nodes, after.Nodes);
+        Assert.Single(after.LocalEndpoints);
+
+        // This node's own pod moves its own block: that is the speaker's business (IPAM figures, borrowed addresses).
+        await cluster.StartPodAsync(ClusterWriter.Local, "second", ct);
+        var own = await follower.WaitForAsync(s => s.LocalEndpoints.Count == 2, "the second local pod", Within, ct);
+        Assert.NotEqual(after.BgpRevision, own.BgpRevision);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Changes_compacted_away_before_the_watch_saw_them_are_recovered_by_one_relist()
     {
         var ct = TestContext.Current.CancellationToken;
