@@ -36,8 +36,10 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
     /// <summary>BGPPeer passwords as of the last snapshot read: Secrets on the Kubernetes datastore, else inline values.</summary>
     private IPeerPasswords _passwords = InlinePasswords.Instance;
 
-    /// <summary>The peers the Secrets were last read for: they are read again only when a peer changes.</summary>
+    /// <summary>The peers the Secrets were last read for: they are read again when a peer changes, and every resync
+    /// interval while a peer names one (<see cref="RereadSecretsAsync"/>).</summary>
     private IReadOnlyList<BGPPeer>? _passwordsFor;
+    private volatile bool _passwordsStale;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -69,6 +71,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var loops = new List<Task>();
         if (kube is not null)
         {
+            loops.Add(RereadSecretsAsync(ct));
             loops.Add(kube.RunAsync(ct));
             await kube.Synced.WaitAsync(ct);
         }
@@ -78,8 +81,9 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             if (kube is null)
                 return read;
             // The cache hands out the same decoded peers until one changes.
-            if (_passwordsFor is null || !read.Peers.SequenceEqual(_passwordsFor))
+            if (_passwordsFor is null || _passwordsStale || !read.Peers.SequenceEqual(_passwordsFor))
             {
+                _passwordsStale = false;
                 _passwords = await RetryAsync(() => KubeSecretPasswords.ReadAsync(kubeClient!, KubeSecretPasswords.NodeNamespace(), read.Peers, ct),
                     "read the BGP password Secrets", ct);
                 _passwordsFor = read.Peers;
@@ -172,6 +176,27 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)
                 LogWarning(log, $"BGPConfiguration listenPort is now {port}; this node keeps listening on {listenPort} until l3net-node restarts");
             dataplane.Publish(snapshot);
+        }
+    }
+
+    /// <summary>Secrets cannot be watched (deploy/rbac.yaml grants get, as Calico's node has): while a peer names one,
+    /// they are read again every resync interval, so a rotated password reaches its session within that time; the
+    /// speaker resets a session only when its password actually changed.</summary>
+    private async Task RereadSecretsAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.ResyncInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                if (_passwordsFor?.Any(p => p.Spec.Password?.SecretKeyRef is not null) == true)
+                {
+                    _passwordsStale = true;
+                    _changed.Writer.TryWrite(true);
+                }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // shutting down
         }
     }
 

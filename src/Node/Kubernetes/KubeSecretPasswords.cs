@@ -9,10 +9,10 @@ namespace L3Net.Node.Kubernetes;
 /// <summary>
 /// BGPPeer passwords on the Kubernetes datastore, as Calico reads them: <c>spec.password.secretKeyRef</c> names a key
 /// of a Secret in the namespace the node daemon runs in (<c>$L3NET_NAMESPACE</c>, which deploy/daemonset.yaml sets
-/// from the downward API; <c>kube-system</c> when unset). The Secrets the peers name are read when a BGPPeer changes,
-/// not with every snapshot (deploy/rbac.yaml lets the daemon get Secrets of that namespace only, not watch them, so a
-/// Secret edited on its own is read at the next peer change); a missing Secret or key leaves the peer without a
-/// session and says why.
+/// from the downward API; <c>kube-system</c> when unset). The Secrets the peers name are read when a BGPPeer changes
+/// and every resync interval while one is named (deploy/rbac.yaml lets the daemon get Secrets of that namespace only,
+/// not watch them, so a Secret edited on its own is read within that interval); a missing Secret or key leaves the
+/// peer without a session and says why.
 /// </summary>
 public sealed class KubeSecretPasswords : IPeerPasswords
 {
