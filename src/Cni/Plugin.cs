@@ -11,8 +11,10 @@ namespace L3Net.Cni;
 /// <summary>
 /// One invocation of the plugin: the commands of CNI 1.1.0 over a lazily opened datastore (VERSION never opens it).
 /// <see cref="IpamOnly"/> makes it the `l3net-ipam` plugin: addresses only, the calling plugin owns the interfaces.
+/// With <paramref name="shared"/> (the node daemon serving a handed-off invocation) the datastore is the host's, open
+/// already and left open.
 /// </summary>
-public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log) : IAsyncDisposable
+public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log, SharedDatastores? shared = null) : IAsyncDisposable
 {
     private IDatastore? _datastore;
 
@@ -31,7 +33,10 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         try
         {
+            if (shared is not null)
+                return shared.Get(DatastoreString);
             // Before the client is built: building it fixes the library's JSON options (measured: later has no effect).
+            // Only in the plugin's own short-lived process: a long-running host reads other fields of its Pods.
             if (KubeApi.IsKubernetesDatastore(DatastoreString))
                 KubernetesPodInfo.ReadOnlyWhatPodInfoNeeds();
             return DatastoreFactory.Open(DatastoreString);
@@ -42,7 +47,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         }
     }
 
-    public ValueTask DisposeAsync() => _datastore?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => shared is null ? _datastore?.DisposeAsync() ?? ValueTask.CompletedTask : ValueTask.CompletedTask;
 
     /// <summary>Runs the command; returns the result to print, or null when the command prints nothing.</summary>
     public Task<CniResult?> RunAsync(CancellationToken ct) => env.Command switch

@@ -1,0 +1,150 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using L3Net.Cni;
+using L3Net.Cni.Handoff;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace L3Net.Node.CniHandoff;
+
+/// <summary>
+/// Serves the CNI plugin's handed-off invocations (<see cref="HandoffClient"/>) on a unix socket: each connection is
+/// one request, run by the plugin's own code (<see cref="CniMain"/>: the same checks, errors, IPAM and pod dataplane)
+/// in this process, where the datastore connections stay open (<see cref="SharedDatastores"/>) and every JSON contract
+/// is built once. The pod's netlink work enters its namespace on a thread of its own (<c>NetNamespace.Run</c>), so no
+/// pooled thread ever leaves the node's namespace. The socket is root's only (mode 0600, and the peer's uid checked);
+/// what arrives on it is decoded strictly (<see cref="HandoffWire"/>) and then checked as the plugin checks its stdin.
+/// </summary>
+public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHandoffServer> logger) : BackgroundService
+{
+    private readonly string _socketPath = options.CniSocket ?? throw new ArgumentException("no --cni-socket", nameof(options));
+
+    /// <summary>A client that does not send its request in this time is cut off (a plugin writes it at once).</summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly SharedDatastores _datastores = new();
+    private readonly AttachmentLocks _attachments = new();
+    private readonly HashSet<Task> _inFlight = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var listener = Listen();
+        LogServing(logger, _socketPath);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+                Track(ServeAsync(await listener.AcceptAsync(stoppingToken)));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // New plugins find the socket gone and do the work themselves; those already answered by us get their answer.
+            File.Delete(_socketPath);
+            Task[] running;
+            lock (_inFlight)
+                running = [.. _inFlight];
+            await Task.WhenAll(running);
+            await _datastores.DisposeAsync();
+        }
+    }
+
+    private Socket Listen()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_socketPath)!);
+        File.Delete(_socketPath); // a socket file a killed daemon left behind
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(_socketPath));
+            // Before listen: until then a connect is refused, so no one connects while the mode is still the umask's.
+            if (OperatingSystem.IsLinux()) // always: the guard is for the platform analyzer
+                File.SetUnixFileMode(_socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            listener.Listen(1024);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    private void Track(Task serving)
+    {
+        lock (_inFlight)
+            _inFlight.Add(serving);
+        serving.ContinueWith(t =>
+        {
+            lock (_inFlight)
+                _inFlight.Remove(t);
+        }, TaskScheduler.Default);
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        using (socket)
+        {
+            await Task.Yield(); // off the accept loop
+            try
+            {
+                await using var stream = new NetworkStream(socket, ownsSocket: false);
+                var reply = await AnswerAsync(socket, stream);
+                await stream.WriteAsync(HandoffWire.EncodeReply(reply));
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            {
+                // The plugin is gone (killed by its runtime, or timed out): what it asked for is done or rolled back.
+                LogConnectionLost(logger, e.Message);
+            }
+        }
+    }
+
+    private async Task<HandoffReply> AnswerAsync(Socket socket, Stream stream)
+    {
+        if (PeerUid(socket) is not 0 and var uid)
+            return Refusal(CniCodes.InvalidEnvironment, $"handoff refused: peer uid {uid} is not root");
+        HandoffRequest request;
+        using (var timeout = new CancellationTokenSource(RequestTimeout))
+        {
+            try
+            {
+                request = HandoffWire.DecodeRequest(await HandoffWire.ReadFrameAsync(stream, timeout.Token));
+            }
+            catch (Exception e) when (e is HandoffFormatException or EndOfStreamException)
+            {
+                LogMalformed(logger, e.Message);
+                return Refusal(CniCodes.DecodeFailure, $"malformed handoff request: {e.Message}");
+            }
+        }
+        using var held = await _attachments.AcquireAsync(request.Attachment, CancellationToken.None);
+        using var stdout = new MemoryStream();
+        var code = await CniMain.RunAsync(request.InvokedAs, request.Environment.GetValueOrDefault, new MemoryStream(request.Stdin), stdout, _datastores);
+        return new HandoffReply(code, stdout.ToArray());
+    }
+
+    private static HandoffReply Refusal(int code, string message)
+    {
+        using var stdout = new MemoryStream();
+        return new HandoffReply(CniMain.WriteError(stdout, CniVersions.Latest, new CniException(code, message)), stdout.ToArray());
+    }
+
+    /// <summary>The connecting process's uid (SO_PEERCRED: pid, uid, gid).</summary>
+    private static int PeerUid(Socket socket)
+    {
+        const int SolSocket = 1, SoPeerCred = 17;
+        Span<byte> credentials = stackalloc byte[12];
+        socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials);
+        return MemoryMarshal.Read<int>(credentials[4..]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving CNI invocations on {Socket}")]
+    private static partial void LogServing(ILogger logger, string socket);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CNI handoff connection: {Error}")]
+    private static partial void LogConnectionLost(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "malformed CNI handoff request: {Error}")]
+    private static partial void LogMalformed(ILogger logger, string error);
+}
