@@ -55,14 +55,16 @@ public sealed class CniHandoffTests : IDisposable
     public async Task With_the_daemon_killed_the_plugin_does_the_work_itself()
     {
         var daemon = await StartDaemonAsync();
-        daemon.Dispose(); // SIGKILL: the socket file stays, and connecting to it is refused
+        var pid = daemon.Pid;
+        daemon.KillHard(); // SIGKILL: the socket file stays, and connecting to it is refused
         Assert.True(File.Exists(Socket), "a killed daemon's socket file is the case under test");
         var pod = _h.AddPod("p");
 
         var add = await _h.RunAsync(Conf(), _h.Env("ADD", "c1", pod));
 
         var address = CniHarness.PodAddress(add.Ok());
-        Assert.DoesNotContain($"[{daemon.Pid}]", File.ReadAllText(_h.LogFile), StringComparison.Ordinal);
+        Assert.DoesNotContain($"[{pid}]", File.ReadAllText(_h.LogFile), StringComparison.Ordinal);
+        Assert.Contains("ADD c1: assigned", File.ReadAllText(_h.LogFile), StringComparison.Ordinal);
         Assert.Contains($"inet {address}/32", pod.Ip("addr", "show", "dev", "eth0"), StringComparison.Ordinal);
         Assert.Single(_h.Allocations());
         (await _h.RunAsync(Conf(), _h.Env("DEL", "c1", pod))).Ok();
