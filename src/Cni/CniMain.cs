@@ -17,10 +17,10 @@ public static class CniMain
     /// <summary>How long one invocation may take before it answers "try again later".</summary>
     public static readonly TimeSpan InvocationTimeout = TimeSpan.FromSeconds(55);
 
-    /// <param name="datastores">The datastores a long-running host (the node daemon) keeps open across invocations;
-    /// null in the plugin's own process, which opens the configuration's datastore and closes it at exit.</param>
+    /// <param name="host">The long-running process running this invocation for a plugin (the node daemon); null in the
+    /// plugin's own process, which opens the configuration's datastore and closes it at exit.</param>
     public static async Task<int> RunAsync(string invokedAs, Func<string, string?> getEnv, Stream stdin, Stream stdout,
-        SharedDatastores? datastores = null)
+        CniHost? host = null)
     {
         var version = CniVersions.Latest;
         Log? log = null;
@@ -41,7 +41,7 @@ public static class CniMain
             NetConfReader.Validate(conf, env.Command);
             log = new Log(conf.LogFile);
             var ipamOnly = Path.GetFileName(invokedAs) == IpamType || conf.Type == IpamType;
-            await using var plugin = new Plugin(conf, env, ipamOnly, log, datastores);
+            await using var plugin = new Plugin(conf, env, ipamOnly, log, host);
             using var cts = new CancellationTokenSource(InvocationTimeout);
             var result = await plugin.RunAsync(cts.Token);
             if (result is not null)

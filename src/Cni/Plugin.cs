@@ -11,10 +11,10 @@ namespace L3Net.Cni;
 /// <summary>
 /// One invocation of the plugin: the commands of CNI 1.1.0 over a lazily opened datastore (VERSION never opens it).
 /// <see cref="IpamOnly"/> makes it the `l3net-ipam` plugin: addresses only, the calling plugin owns the interfaces.
-/// With <paramref name="shared"/> (the node daemon serving a handed-off invocation) the datastore is the host's, open
-/// already and left open.
+/// With <paramref name="host"/> (the node daemon serving a handed-off invocation) the datastore is the host's, open
+/// already and left open, and DEL leaves the veth's removal to the host, after the answer.
 /// </summary>
-public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log, SharedDatastores? shared = null) : IAsyncDisposable
+public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log, CniHost? host = null) : IAsyncDisposable
 {
     private IDatastore? _datastore;
 
@@ -33,8 +33,8 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         try
         {
-            if (shared is not null)
-                return shared.Get(DatastoreString);
+            if (host is not null)
+                return host.Datastores.Get(DatastoreString);
             // Before the client is built: building it fixes the library's JSON options (measured: later has no effect).
             // Only in the plugin's own short-lived process: a long-running host reads other fields of its Pods.
             if (KubeApi.IsKubernetesDatastore(DatastoreString))
@@ -47,7 +47,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         }
     }
 
-    public ValueTask DisposeAsync() => shared is null ? _datastore?.DisposeAsync() ?? ValueTask.CompletedTask : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => host is null ? _datastore?.DisposeAsync() ?? ValueTask.CompletedTask : ValueTask.CompletedTask;
 
     /// <summary>Runs the command; returns the result to print, or null when the command prints nothing.</summary>
     public Task<CniResult?> RunAsync(CancellationToken ct) => env.Command switch
@@ -119,11 +119,20 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         return await new KubernetesPodInfo(client).GetAsync(env.PodNamespace ?? "default", name, ct);
     }
 
-    /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error.</summary>
+    /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error. Deleting the
+    /// veth is most of a DEL's time (the kernel waits for RCU grace periods); a host does it after answering
+    /// (<see cref="CniHost.DeferredTeardown"/>). Its addresses may then be assigned again while it still exists, which is
+    /// harmless: the new pod's host route replaces the old one, and the old veth, in the dying pod's namespace, is
+    /// deleted by index, never a newer interface of its name.</summary>
     private async Task DelAsync(CancellationToken ct)
     {
-        if (!IpamOnly)
-            PodDataplane.Teardown(env.Netns, env.IfName);
+        if (!IpamOnly && PodDataplane.FindTeardown(env.Netns, env.IfName) is { } teardown)
+        {
+            if (host is not null)
+                host.DeferredTeardown = teardown;
+            else
+                teardown.Run();
+        }
         StartupTrace.Mark("veth removed");
         var released = await new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct);
         StartupTrace.Mark("addresses released");

@@ -84,46 +84,74 @@ public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHan
 
     private async Task ServeAsync(Socket socket)
     {
+        await Task.Yield(); // off the accept loop
         using (socket)
         {
-            await Task.Yield(); // off the accept loop
-            try
+            if (PeerUid(socket) is not 0 and var uid)
             {
-                await using var stream = new NetworkStream(socket, ownsSocket: false);
-                var reply = await AnswerAsync(socket, stream);
-                await stream.WriteAsync(HandoffWire.EncodeReply(reply));
+                await ReplyAsync(socket, Refusal(CniCodes.InvalidEnvironment, $"handoff refused: peer uid {uid} is not root"));
+                return;
             }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
-            {
-                // The plugin is gone (killed by its runtime, or timed out): what it asked for is done or rolled back.
-                LogConnectionLost(logger, e.Message);
-            }
+            if (await ReadAsync(socket) is not { } request)
+                return;
+            // One request per attachment at a time, its deferred teardown included: a DEL's veth is gone before the
+            // next ADD of the same container and interface runs.
+            using var held = await _attachments.AcquireAsync(request.Attachment, CancellationToken.None);
+            var host = new CniHost(_datastores);
+            using var stdout = new MemoryStream();
+            var code = await CniMain.RunAsync(request.InvokedAs, request.Environment.GetValueOrDefault, new MemoryStream(request.Stdin), stdout, host);
+            await ReplyAsync(socket, new HandoffReply(code, stdout.ToArray()));
+            RunDeferred(host);
         }
     }
 
-    private async Task<HandoffReply> AnswerAsync(Socket socket, Stream stream)
+    /// <summary>The request, or null after answering a malformed one with an error (or losing its sender).</summary>
+    private async Task<HandoffRequest?> ReadAsync(Socket socket)
     {
-        if (PeerUid(socket) is not 0 and var uid)
-            return Refusal(CniCodes.InvalidEnvironment, $"handoff refused: peer uid {uid} is not root");
-        HandoffRequest request;
-        using (var timeout = new CancellationTokenSource(RequestTimeout))
+        using var timeout = new CancellationTokenSource(RequestTimeout);
+        try
         {
-            try
-            {
-                request = HandoffWire.DecodeRequest(await HandoffWire.ReadFrameAsync(stream, timeout.Token));
-            }
-            catch (Exception e) when (e is HandoffFormatException or EndOfStreamException)
-            {
-                LogMalformed(logger, e.Message);
-                return Refusal(CniCodes.DecodeFailure, $"malformed handoff request: {e.Message}");
-            }
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            return HandoffWire.DecodeRequest(await HandoffWire.ReadFrameAsync(stream, timeout.Token));
         }
-        using var held = await _attachments.AcquireAsync(request.Attachment, CancellationToken.None);
-        using var stdout = new MemoryStream();
-        var code = await CniMain.RunAsync(request.InvokedAs, request.Environment.GetValueOrDefault, new MemoryStream(request.Stdin), stdout, _datastores);
-        return new HandoffReply(code, stdout.ToArray());
+        catch (Exception e) when (e is HandoffFormatException or EndOfStreamException)
+        {
+            LogMalformed(logger, e.Message);
+            await ReplyAsync(socket, Refusal(CniCodes.DecodeFailure, $"malformed handoff request: {e.Message}"));
+            return null;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            LogConnectionLost(logger, e.Message);
+            return null;
+        }
     }
 
+    private async Task ReplyAsync(Socket socket, HandoffReply reply)
+    {
+        try
+        {
+            await socket.SendAsync(HandoffWire.EncodeReply(reply).AsMemory());
+        }
+        catch (SocketException e)
+        {
+            // The plugin is gone (killed by its runtime): what it asked for is done or rolled back all the same.
+            LogConnectionLost(logger, e.Message);
+        }
+    }
+
+    private void RunDeferred(CniHost host)
+    {
+        try
+        {
+            host.DeferredTeardown?.Run();
+        }
+        catch (Exception e) when (e is L3Net.Netlink.NetlinkException or IOException)
+        {
+            // Left to the namespace's removal by the runtime, which takes the veth with it.
+            LogTeardownFailed(logger, e.Message);
+        }
+    }
     private static HandoffReply Refusal(int code, string message)
     {
         using var stdout = new MemoryStream();
@@ -144,6 +172,9 @@ public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHan
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "CNI handoff connection: {Error}")]
     private static partial void LogConnectionLost(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "deleting a pod's veth after its DEL: {Error}")]
+    private static partial void LogTeardownFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "malformed CNI handoff request: {Error}")]
     private static partial void LogMalformed(ILogger logger, string error);

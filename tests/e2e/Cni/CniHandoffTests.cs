@@ -48,7 +48,7 @@ public sealed class CniHandoffTests : IDisposable
         Assert.Contains($"[{daemon.Pid}] DEL c1: released 1", File.ReadAllText(_h.LogFile), StringComparison.Ordinal);
         Assert.Empty(_h.Allocations());
         Assert.Empty(_h.Endpoints());
-        Assert.Empty(_h.CaliLinks());
+        await VethsGoneAsync(); // the daemon deletes the veth after answering
     }
 
     [Fact]
@@ -118,10 +118,14 @@ public sealed class CniHandoffTests : IDisposable
             del.Ok();
 
         Assert.Empty(_h.Allocations());
-        Assert.Empty(_h.CaliLinks());
+        await VethsGoneAsync();
         var afterDel = await ipam.CheckAsync(TimeSpan.Zero, Ct);
         Assert.True(afterDel.Clean, afterDel.ToString());
     }
+
+    private Task VethsGoneAsync() =>
+        Eventually.AssertAsync(() => _h.CaliLinks().Count == 0, TimeSpan.FromSeconds(30), "the daemon deleted every veth after DEL",
+            () => string.Join(", ", _h.CaliLinks()));
 
     private async Task<BackgroundProcess> StartDaemonAsync()
     {
