@@ -71,7 +71,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         var pod = await PodInfoAsync(ct);
         var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node, pod);
         StartupTrace.Mark("pod read");
-        var assignment = await addressing.AssignAsync(ct);
+        var assignment = await InIpamTurn(() => addressing.AssignAsync(ct));
         var addresses = assignment.Addresses;
         StartupTrace.Mark("addresses assigned");
         log.Write($"ADD {env.ContainerId}: {(assignment.Reused ? "already holds" : "assigned")} {string.Join(", ", addresses)}");
@@ -98,7 +98,8 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             var rollback = new Rollback(log, $"ADD {env.ContainerId}");
             if (podNs is not null) // Setup has replaced any earlier host end: what is there now is this ADD's
                 rollback.Step("remove veth " + hostName, () => host.DeleteLink(hostName));
-            await rollback.StepAsync("release " + string.Join(", ", addresses), () => addressing.RollBackAsync(assignment, CancellationToken.None));
+            await rollback.StepAsync("release " + string.Join(", ", addresses),
+                () => InIpamTurn(() => addressing.RollBackAsync(assignment, CancellationToken.None)));
             throw;
         }
         finally
@@ -106,6 +107,14 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             podNs?.Dispose();
         }
     }
+
+    private Task<T> InIpamTurn<T>(Func<Task<T>> operation) => host is null ? operation() : host.InIpamTurnAsync(operation);
+
+    private Task InIpamTurn(Func<Task> operation) => InIpamTurn(async () =>
+    {
+        await operation();
+        return true;
+    });
 
     /// <summary>The pod's labels and address annotations, when the datastore is the Kubernetes API and the runtime named
     /// a pod; null otherwise, or when the pod is already gone.</summary>
@@ -134,7 +143,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
                 teardown.Run();
         }
         StartupTrace.Mark("veth removed");
-        var released = await new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct);
+        var released = await InIpamTurn(() => new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct));
         StartupTrace.Mark("addresses released");
         if (!IpamOnly)
             await Endpoints.DeleteAsync(new ResourceStore(Datastore), Node, env, ct);

@@ -23,6 +23,7 @@ public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHan
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SharedDatastores _datastores = new();
+    private readonly SemaphoreSlim _ipamTurn = new(1, 1);
     private readonly AttachmentLocks _attachments = new();
     private readonly HashSet<Task> _inFlight = [];
 
@@ -97,7 +98,7 @@ public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHan
             // One request per attachment at a time, its deferred teardown included: a DEL's veth is gone before the
             // next ADD of the same container and interface runs.
             using var held = await _attachments.AcquireAsync(request.Attachment, CancellationToken.None);
-            var host = new CniHost(_datastores);
+            var host = new CniHost(_datastores, _ipamTurn);
             using var stdout = new MemoryStream();
             var code = await CniMain.RunAsync(request.InvokedAs, request.Environment.GetValueOrDefault, new MemoryStream(request.Stdin), stdout, host);
             await ReplyAsync(socket, new HandoffReply(code, stdout.ToArray()));
