@@ -102,7 +102,10 @@ public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHan
             using var stdout = new MemoryStream();
             var code = await CniMain.RunAsync(request.InvokedAs, request.Environment.GetValueOrDefault, new MemoryStream(request.Stdin), stdout, host);
             await ReplyAsync(socket, new HandoffReply(code, stdout.ToArray()));
-            RunDeferred(host);
+            if (host.DeferredTeardown is not null)
+                // On a thread of its own: deleting a veth blocks in the kernel behind every other one (the RTNL lock),
+                // and fifty of them on pool threads starved the pool that the next requests' answers wait for.
+                await Task.Factory.StartNew(() => RunDeferred(host), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
     }
 

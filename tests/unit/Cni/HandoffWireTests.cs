@@ -28,7 +28,8 @@ public sealed class HandoffWireTests
     {
         var decoded = HandoffWire.DecodeReply(Payload(HandoffWire.EncodeReply(new HandoffReply(11, Conf))));
 
-        Assert.Equal((11, Conf), (decoded.ExitCode, decoded.Stdout));
+        Assert.Equal(11, decoded.ExitCode);
+        Assert.Equal(Conf, decoded.Stdout);
     }
 
     [Fact]
