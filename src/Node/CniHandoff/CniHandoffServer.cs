@@ -14,6 +14,8 @@ namespace L3Net.Node.CniHandoff;
 /// is built once. The pod's netlink work enters its namespace on a thread of its own (<c>NetNamespace.Run</c>), so no
 /// pooled thread ever leaves the node's namespace. The socket is root's only (mode 0600, and the peer's uid checked);
 /// what arrives on it is decoded strictly (<see cref="HandoffWire"/>) and then checked as the plugin checks its stdin.
+/// Its invocations take IPAM in turn (<see cref="CniHost.InIpamTurnAsync"/>), and a DEL's veth is deleted after the
+/// answer, before the attachment's next request runs.
 /// </summary>
 public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHandoffServer> logger) : BackgroundService
 {
@@ -41,7 +43,8 @@ public sealed partial class CniHandoffServer(NodeOptions options, ILogger<CniHan
         }
         finally
         {
-            // New plugins find the socket gone and do the work themselves; those already answered by us get their answer.
+            // New plugins find the socket gone and do the work themselves; those already being served get their answer
+            // (one still in the backlog sees its connection reset and answers "try again later", never a second time).
             File.Delete(_socketPath);
             Task[] running;
             lock (_inFlight)
