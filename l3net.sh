@@ -41,11 +41,14 @@ build() {
   dotnet restore L3Net.sln -v quiet
   # The CNI plugin is exec'd once per pod: NativeAOT (src/Cni/L3Net.Cni.csproj), in its own folder with the
   # libe_sqlite3.so it loads, apart from the framework-dependent programs published next to it.
+  # l3net-node runs the plugin's code for handed-off invocations, so its publish brings the plugin's framework-dependent
+  # l3net launcher along: it goes first, the symlinks removed (it would write through them), and the symlinks replace it.
+  rm -f "$BIN/l3net" "$BIN/l3net-ipam"
+  dotnet publish src/Node -c Release -o "$BIN" -v quiet --nologo
+  dotnet publish src/Cli -c Release -o "$BIN" -v quiet --nologo
   dotnet publish src/Cni -c Release -o "$BIN/cni" -v quiet --nologo
   ln -sf cni/l3net "$BIN/l3net"
   ln -sf cni/l3net "$BIN/l3net-ipam"
-  dotnet publish src/Node -c Release -o "$BIN" -v quiet --nologo
-  dotnet publish src/Cli -c Release -o "$BIN" -v quiet --nologo
 }
 
 run_tests() {

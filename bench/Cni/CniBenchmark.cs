@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using L3Net.Datastore;
+using L3Net.Ipam;
 using L3Net.Model.Resources;
 
 namespace L3Net.Bench.Cni;
@@ -11,8 +13,11 @@ namespace L3Net.Bench.Cni;
 /// <c>--datastore kubernetes</c> runs the plugin on the Kubernetes datastore against the FAKE API server of the unit
 /// tests (listening in the node namespace; every pod exists there and the plugin reads it, as under a kubelet);
 /// <c>--baseline-plugin PATH</c> adds a second l3net binary (say, the one main builds) to the same interleaving.
+/// <c>--daemon PATH</c> (an <c>l3net-node</c>) runs the daemon in the node namespace and adds a subject whose
+/// configuration hands every invocation to it (<c>daemon_socket</c>); the plain l3net subject names a socket where no
+/// daemon listens, so it measures the plugin doing the work itself, as when the daemon is down.
 /// Run as root: `dotnet run -c Release --project bench -- cni [--pods 200] [--concurrent 50] [--plugin PATH] [--floor PATH]
-/// [--datastore sqlite|kubernetes] [--baseline-plugin PATH]`.
+/// [--datastore sqlite|kubernetes] [--baseline-plugin PATH] [--daemon PATH] [--netns-prefix PREFIX]`.
 /// </summary>
 public static class CniBenchmark
 {
@@ -26,13 +31,14 @@ public static class CniBenchmark
         var plugin = Option(args, "--plugin", Path.Combine(root, "artifacts", "bin", "l3net"));
         var floor = Option(args, "--floor", "");
         var baseline = Option(args, "--baseline-plugin", "");
+        var daemonBinary = Option(args, "--daemon", "");
         var kubernetes = Option(args, "--datastore", "sqlite") switch
         {
             "sqlite" => false,
             "kubernetes" => true,
             var other => throw new ArgumentException($"--datastore {other}: expected sqlite or kubernetes"),
         };
-        using var lab = new BenchNamespaces($"l3b{Environment.ProcessId}");
+        using var lab = new BenchNamespaces(Option(args, "--netns-prefix", $"l3b{Environment.ProcessId}"));
         var work = Directory.CreateTempSubdirectory("l3net-cnibench-").FullName;
         try
         {
@@ -53,9 +59,16 @@ public static class CniBenchmark
                 await using var store = DatastoreFactory.Open(datastore);
                 await new ResourceStore(store).ApplyAsync(pool);
             }
-            var l3netConf = $$$"""{"cniVersion":"1.0.0","name":"bench-l3net","type":"l3net","datastore":"{{{datastore}}}","nodename":"bench","log_file":"{{{work}}}/l3net.log","ipam":{"type":"l3net-ipam"}}""";
+            // The daemon's own store: the plugin's on SQLite; a SQLite file of its own beside the fake API server, which
+            // serves what the plugin asks, not a daemon's watches.
+            using var daemon = daemonBinary.Length == 0 ? null
+                : await BenchDaemon.StartAsync(daemonBinary, node, work, api is null ? datastore : $"sqlite://{work}/node.db");
+            string L3netConf(string socket) => $$$"""{"cniVersion":"1.0.0","name":"bench-l3net","type":"l3net","datastore":"{{{datastore}}}","nodename":"bench","log_file":"{{{work}}}/l3net.log","daemon_socket":"{{{socket}}}","ipam":{"type":"l3net-ipam"}}""";
+            var l3netConf = L3netConf($"{work}/no-daemon.sock");
             var ptpConf = $$$"""{"cniVersion":"1.0.0","name":"bench-ptp","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.211.0.0/16"}]],"dataDir":"{{{work}}}/host-local"}}""";
             var plugins = new List<Subject> { new("l3net", "l", plugin, l3netConf, api) };
+            if (daemon is not null)
+                plugins.Add(new Subject("l3net, handed to l3net-node", "d", plugin, L3netConf(daemon.Socket), api));
             if (baseline.Length > 0)
                 plugins.Add(new Subject("l3net (baseline)", "b", baseline, l3netConf, api));
             plugins.Add(new Subject("ptp + host-local", "p", Path.Combine(RefDir, "ptp"), ptpConf));
@@ -86,11 +99,28 @@ public static class CniBenchmark
             foreach (var s in plugins)
             {
                 var ns = Enumerable.Range(0, concurrent).Select(i => lab.Add($"{s.Tag}c{i}")).ToList();
-                var add = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "ADD", $"c{s.Tag}{i}", p))));
+                var addresses = new string[concurrent];
+                var add = await Wall(() => Task.WhenAll(ns.Select(async (p, i) => addresses[i] = await runner.AddressAsync(s, $"c{s.Tag}{i}", p))));
+                if (addresses.Distinct().Count() != concurrent)
+                    throw new InvalidOperationException($"{s.Name}: {concurrent} concurrent ADDs got {addresses.Distinct().Count()} distinct addresses");
                 var del = await Wall(() => Task.WhenAll(ns.Select((p, i) => runner.RunAsync(s, "DEL", $"c{s.Tag}{i}", p))));
                 wall[s.Name] = (add, del);
             }
             Report(subjects, wall, pods, concurrent);
+            if (api is not null)
+            {
+                // The fake API server listens in the node namespace, out of this process's reach.
+                Console.WriteLine("concurrent ADD addresses distinct for every l3net subject; ipam check: not run (Kubernetes datastore)");
+                return 0;
+            }
+            await using (var store = DatastoreFactory.Open(datastore))
+            {
+                // What `l3netctl ipam check` reports: after every DEL nothing may be left assigned or owned wrongly.
+                var check = await new IpamService(store).CheckAsync(TimeSpan.Zero);
+                Console.WriteLine($"concurrent ADD addresses distinct for every l3net subject; ipam check: {(check.Clean ? "clean" : check.ToString())}");
+                if (!check.Clean)
+                    return 1;
+            }
             return 0;
         }
         finally
@@ -150,7 +180,18 @@ internal sealed record Subject(string Name, string Tag, string Binary, string Co
 /// <summary>Execs a plugin in the node namespace the way a runtime would and times it, failing loudly on an error.</summary>
 internal sealed class Invoker(string node)
 {
-    public async Task<double> RunAsync(Subject s, string command, string containerId, string podNs)
+    public async Task<double> RunAsync(Subject s, string command, string containerId, string podNs) =>
+        (await InvokeAsync(s, command, containerId, podNs)).Ms;
+
+    /// <summary>An ADD whose result is read: the pod's first address, or the subject's name for a non-CNI program.</summary>
+    public async Task<string> AddressAsync(Subject s, string containerId, string podNs)
+    {
+        var stdout = (await InvokeAsync(s, "ADD", containerId, podNs)).Stdout;
+        return JsonNode.Parse(stdout)?["ips"]?[0]?["address"]?.GetValue<string>()
+            ?? throw new InvalidOperationException($"{s.Name} ADD {containerId}: no address in {stdout}");
+    }
+
+    private async Task<(double Ms, string Stdout)> InvokeAsync(Subject s, string command, string containerId, string podNs)
     {
         var psi = new ProcessStartInfo("nsenter", [$"--net=/var/run/netns/{node}", s.Binary])
         {
@@ -183,6 +224,6 @@ internal sealed class Invoker(string node)
         var ms = sw.Elapsed.TotalMilliseconds;
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{s.Name} {command} {containerId} exited {p.ExitCode}: {await stdout} {await stderr}");
-        return ms;
+        return (ms, await stdout);
     }
 }

@@ -14,7 +14,13 @@ public static class CniMain
 {
     public const string IpamType = "l3net-ipam";
 
-    public static async Task<int> RunAsync(string invokedAs, Func<string, string?> getEnv, Stream stdin, Stream stdout)
+    /// <summary>How long one invocation may take before it answers "try again later".</summary>
+    public static readonly TimeSpan InvocationTimeout = TimeSpan.FromSeconds(55);
+
+    /// <param name="host">The long-running process running this invocation for a plugin (the node daemon); null in the
+    /// plugin's own process, which opens the configuration's datastore and closes it at exit.</param>
+    public static async Task<int> RunAsync(string invokedAs, Func<string, string?> getEnv, Stream stdin, Stream stdout,
+        CniHost? host = null)
     {
         var version = CniVersions.Latest;
         Log? log = null;
@@ -35,8 +41,8 @@ public static class CniMain
             NetConfReader.Validate(conf, env.Command);
             log = new Log(conf.LogFile);
             var ipamOnly = Path.GetFileName(invokedAs) == IpamType || conf.Type == IpamType;
-            await using var plugin = new Plugin(conf, env, ipamOnly, log);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
+            await using var plugin = new Plugin(conf, env, ipamOnly, log, host);
+            using var cts = new CancellationTokenSource(InvocationTimeout);
             var result = await plugin.RunAsync(cts.Token);
             if (result is not null)
                 Write(stdout, result, CniJson.Default.CniResult);
@@ -46,9 +52,15 @@ public static class CniMain
         {
             var error = ToCniError(e);
             log?.Write($"error {error.Code}: {error.Message}{(error.Details is null ? "" : $" ({error.Details})")}");
-            Write(stdout, new CniErrorReply { CniVersion = version, Code = error.Code, Msg = error.Message, Details = error.Details }, CniJson.Default.CniErrorReply);
-            return error.Code is > 0 and < 256 ? error.Code : 1;
+            return WriteError(stdout, version, error);
         }
+    }
+
+    /// <summary>Prints the spec's error object; returns the exit code that goes with it.</summary>
+    public static int WriteError(Stream stdout, string version, CniException error)
+    {
+        Write(stdout, new CniErrorReply { CniVersion = version, Code = error.Code, Msg = error.Message, Details = error.Details }, CniJson.Default.CniErrorReply);
+        return error.Code is > 0 and < 256 ? error.Code : 1;
     }
 
     private static NetConf Parse(Stream stdin, bool allowEmpty)

@@ -13,6 +13,9 @@ public sealed class NetConf
     [JsonPropertyName("nodename")] public string? NodeName { get; set; }
     [JsonPropertyName("mtu")] public int Mtu { get; set; } = 1500;
     [JsonPropertyName("log_file")] public string? LogFile { get; set; }
+
+    /// <summary>The node daemon's unix socket the plugin hands invocations to (default <see cref="Handoff.HandoffClient.DefaultSocket"/>).</summary>
+    [JsonPropertyName("daemon_socket")] public string? DaemonSocket { get; set; }
     [JsonPropertyName("ipam")] public IpamConf? Ipam { get; set; }
     [JsonPropertyName("dns")] public Dns? Dns { get; set; }
     [JsonPropertyName("runtimeConfig")] public RuntimeConfig? RuntimeConfig { get; set; }

@@ -42,9 +42,14 @@ public static class NetConfReader
             throw new CniException(CniCodes.InvalidConfig, "nodename is blank");
         if (conf.Mtu is < 68 or > 65535)
             throw new CniException(CniCodes.InvalidConfig, $"mtu {conf.Mtu} is out of range (68-65535)");
+        if (conf.DaemonSocket is { } socket && (!socket.StartsWith('/') || System.Text.Encoding.UTF8.GetByteCount(socket) > MaxSocketPath))
+            throw new CniException(CniCodes.InvalidConfig, $"daemon_socket '{socket}' is not an absolute path of at most {MaxSocketPath} bytes");
         if (conf.PrevResult is { } previous && command is "ADD" or "CHECK")
             ValidatePrevResult(previous);
     }
+
+    /// <summary>sun_path holds 108 bytes with the terminating NUL.</summary>
+    private const int MaxSocketPath = 107;
 
     /// <summary>The result of the plugins before us: CHECK reads its addresses and ADD appends to it, so every entry
     /// must be there and every address must be one (JSON allows <c>"ips": null</c> and <c>[null]</c>).</summary>

@@ -11,8 +11,10 @@ namespace L3Net.Cni;
 /// <summary>
 /// One invocation of the plugin: the commands of CNI 1.1.0 over a lazily opened datastore (VERSION never opens it).
 /// <see cref="IpamOnly"/> makes it the `l3net-ipam` plugin: addresses only, the calling plugin owns the interfaces.
+/// With <paramref name="host"/> (the node daemon serving a handed-off invocation) the datastore is the host's, open
+/// already and left open, and DEL leaves the veth's removal to the host, after the answer.
 /// </summary>
-public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log) : IAsyncDisposable
+public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log log, CniHost? host = null) : IAsyncDisposable
 {
     private IDatastore? _datastore;
 
@@ -31,7 +33,10 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
     {
         try
         {
+            if (host is not null)
+                return host.Datastores.Get(DatastoreString);
             // Before the client is built: building it fixes the library's JSON options (measured: later has no effect).
+            // Only in the plugin's own short-lived process: a long-running host reads other fields of its Pods.
             if (KubeApi.IsKubernetesDatastore(DatastoreString))
                 KubernetesPodInfo.ReadOnlyWhatPodInfoNeeds();
             return DatastoreFactory.Open(DatastoreString);
@@ -42,7 +47,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         }
     }
 
-    public ValueTask DisposeAsync() => _datastore?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => host is null ? _datastore?.DisposeAsync() ?? ValueTask.CompletedTask : ValueTask.CompletedTask;
 
     /// <summary>Runs the command; returns the result to print, or null when the command prints nothing.</summary>
     public Task<CniResult?> RunAsync(CancellationToken ct) => env.Command switch
@@ -66,7 +71,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         var pod = await PodInfoAsync(ct);
         var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node, pod);
         StartupTrace.Mark("pod read");
-        var assignment = await addressing.AssignAsync(ct);
+        var assignment = await InIpamTurn(() => addressing.AssignAsync(ct));
         var addresses = assignment.Addresses;
         StartupTrace.Mark("addresses assigned");
         log.Write($"ADD {env.ContainerId}: {(assignment.Reused ? "already holds" : "assigned")} {string.Join(", ", addresses)}");
@@ -93,7 +98,8 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             var rollback = new Rollback(log, $"ADD {env.ContainerId}");
             if (podNs is not null) // Setup has replaced any earlier host end: what is there now is this ADD's
                 rollback.Step("remove veth " + hostName, () => host.DeleteLink(hostName));
-            await rollback.StepAsync("release " + string.Join(", ", addresses), () => addressing.RollBackAsync(assignment, CancellationToken.None));
+            await rollback.StepAsync("release " + string.Join(", ", addresses),
+                () => InIpamTurn(() => addressing.RollBackAsync(assignment, CancellationToken.None)));
             throw;
         }
         finally
@@ -101,6 +107,14 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             podNs?.Dispose();
         }
     }
+
+    private Task<T> InIpamTurn<T>(Func<Task<T>> operation) => host is null ? operation() : host.InIpamTurnAsync(operation);
+
+    private Task InIpamTurn(Func<Task> operation) => InIpamTurn(async () =>
+    {
+        await operation();
+        return true;
+    });
 
     /// <summary>The pod's labels and address annotations, when the datastore is the Kubernetes API and the runtime named
     /// a pod; null otherwise, or when the pod is already gone.</summary>
@@ -114,13 +128,22 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
         return await new KubernetesPodInfo(client).GetAsync(env.PodNamespace ?? "default", name, ct);
     }
 
-    /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error.</summary>
+    /// <summary>Idempotent: what is already gone (namespace, veth, addresses, record) is not an error. Deleting the
+    /// veth is most of a DEL's time (the kernel waits for RCU grace periods); a host does it after answering
+    /// (<see cref="CniHost.DeferredTeardown"/>). Its addresses may then be assigned again while it still exists, which is
+    /// harmless: the new pod's host route replaces the old one, and the old veth, in the dying pod's namespace, is
+    /// deleted by index, never a newer interface of its name.</summary>
     private async Task DelAsync(CancellationToken ct)
     {
-        if (!IpamOnly)
-            PodDataplane.Teardown(env.Netns, env.IfName);
+        if (!IpamOnly && PodDataplane.FindTeardown(env.Netns, env.IfName) is { } teardown)
+        {
+            if (host is not null)
+                host.DeferredTeardown = teardown;
+            else
+                teardown.Run();
+        }
         StartupTrace.Mark("veth removed");
-        var released = await new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct);
+        var released = await InIpamTurn(() => new PodAddressing(new IpamService(Datastore), conf, env, Node).ReleaseAsync(ct));
         StartupTrace.Mark("addresses released");
         if (!IpamOnly)
             await Endpoints.DeleteAsync(new ResourceStore(Datastore), Node, env, ct);

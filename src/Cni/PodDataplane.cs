@@ -94,10 +94,15 @@ public static class PodDataplane
 
     /// <summary>Removes the pod's interface (both veth ends and the host routes through it). A namespace that is
     /// already gone took its veth with it, so there is nothing left to do then.</summary>
-    public static void Teardown(string? netnsPath, string ifName)
+    public static void Teardown(string? netnsPath, string ifName) => FindTeardown(netnsPath, ifName)?.Run();
+
+    /// <summary>The removal of the pod's interface, found now and done by <see cref="PodTeardown.Run"/>, possibly later:
+    /// by index, in the namespace it was found in, so that it removes this interface and never a newer one of the same
+    /// name. Null when there is nothing to remove (the namespace or the interface already gone).</summary>
+    public static PodTeardown? FindTeardown(string? netnsPath, string ifName)
     {
         if (netnsPath is null || !File.Exists(netnsPath))
-            return;
+            return null;
         RouteSocket pod;
         try
         {
@@ -105,10 +110,12 @@ public static class PodDataplane
         }
         catch (NetlinkException)
         {
-            return; // the path exists but is no namespace any more (unmounted bind file)
+            return null; // the path exists but is no namespace any more (unmounted bind file)
         }
-        using (pod)
-            pod.DeleteLink(ifName);
+        if (pod.GetLink(ifName) is { } link)
+            return new PodTeardown(pod, link.Index);
+        pod.Dispose();
+        return null;
     }
 
     public static SafeFileHandle OpenNamespace(string netnsPath)
@@ -125,4 +132,15 @@ public static class PodDataplane
 
     internal static string Format(PhysicalAddress? mac) =>
         mac is null ? "" : string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2")));
+}
+
+/// <summary>Deletes one pod interface by index through a socket bound to the pod's namespace (which it keeps alive
+/// until then); the kernel removes the peer and the host routes through it with it.</summary>
+public sealed class PodTeardown(RouteSocket pod, int index)
+{
+    public void Run()
+    {
+        using (pod)
+            pod.DeleteLink(index);
+    }
 }

@@ -31,6 +31,7 @@ public sealed class CniPlugin(LabState state)
             ["nodename"] = node.Name,
             ["mtu"] = 1500,
             ["log_file"] = node.CniLogFile,
+            ["daemon_socket"] = node.CniSocket,
             ["ipam"] = new JsonObject
             {
                 ["type"] = "l3net-ipam",

@@ -61,6 +61,7 @@ public sealed class LabNode
     public string Dir { get; set; } = "";
 
     public string StatusSocket => Path.Combine(Dir, "node.sock");
+    public string CniSocket => Path.Combine(Dir, "cni.sock");
     public string LogFile => Path.Combine(Dir, "l3net-node.log");
     public string PidFile => Path.Combine(Dir, "l3net-node.pid");
     public string CniLogFile => Path.Combine(Dir, "cni.log");

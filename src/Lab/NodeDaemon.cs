@@ -16,7 +16,7 @@ public sealed class NodeDaemon(LabState state, LabNode node)
         Exec.StartDaemon(node.Namespace, state.NodeBinary,
             ["--node", node.Name, "--datastore", state.Plan.NodeDatastore,
              "--ipv4-address", $"{node.Address}/{AddressPlan.FabricPrefixLength}", "--as", node.AsNumber.ToString(),
-             "--status-socket", node.StatusSocket, "--health", "127.0.0.1:9099"],
+             "--status-socket", node.StatusSocket, "--health", "127.0.0.1:9099", "--cni-socket", node.CniSocket],
             node.LogFile, node.PidFile);
     }
 

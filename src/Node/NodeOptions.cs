@@ -16,7 +16,7 @@ public sealed record NodeOptions
         usage: l3net-node --node NAME [--ipv4-address 10.0.1.2/24 | --ip-autodetection-method METHOD]
                           [--ipv6-address fd00:1::2/64 | --ip6-autodetection-method METHOD] [--datastore STRING] [--as ASN]
                           [--status-socket /var/run/l3net/node.sock] [--health 127.0.0.1:9099]
-                          [--resync-interval SECONDS]
+                          [--resync-interval SECONDS] [--cni-socket /var/run/l3net/cni.sock]
         METHOD (also $IP_AUTODETECTION_METHOD, $IP6_AUTODETECTION_METHOD): first-found (the IPv4 default),
                interface=REGEX[,REGEX], skip-interface=REGEX[,REGEX], can-reach=DEST, cidr=CIDR[,CIDR]
         """;
@@ -38,6 +38,9 @@ public sealed record NodeOptions
     public string? AsNumber { get; init; }
     public string StatusSocket { get; init; } = "/var/run/l3net/node.sock";
     public IPEndPoint Health { get; init; } = new(IPAddress.Loopback, 9099);
+
+    /// <summary>Where the CNI plugin hands its invocations to this daemon; null: it serves none (the plugin works alone).</summary>
+    public string? CniSocket { get; init; }
 
     /// <summary>How often the dataplane is compared with the kernel, repairing hand-made drift.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -104,6 +107,10 @@ public sealed record NodeOptions
             Ipv6Network = v6?.Network,
             AsNumber = values.GetValueOrDefault("--as"),
             StatusSocket = values.GetValueOrDefault("--status-socket") ?? "/var/run/l3net/node.sock",
+            CniSocket = values.TryGetValue("--cni-socket", out var cni)
+                ? cni.StartsWith('/') && System.Text.Encoding.UTF8.GetByteCount(cni) <= 107 ? cni
+                    : throw new UsageException($"--cni-socket: '{cni}' is not an absolute path of at most 107 bytes")
+                : null,
             Health = values.TryGetValue("--health", out var h)
                 ? IPEndPoint.TryParse(h, out var ep) && ep.Port != 0 ? ep : throw new UsageException($"--health: '{h}' is not HOST:PORT")
                 : new IPEndPoint(IPAddress.Loopback, 9099),
@@ -117,7 +124,7 @@ public sealed record NodeOptions
     private static readonly HashSet<string> Known =
     [
         "--node", "--datastore", "--ipv4-address", "--ipv6-address", "--ip-autodetection-method", "--ip6-autodetection-method",
-        "--as", "--status-socket", "--health", "--resync-interval",
+        "--as", "--status-socket", "--health", "--resync-interval", "--cni-socket",
     ];
 
     /// <summary>The address of one family as text (<c>10.0.1.2/24</c>): the address flag if given, else what the method

@@ -31,6 +31,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<NodeHealth>();
 builder.Services.AddSingleton<NodeMetrics>();
 builder.Services.AddHostedService<NodeAgent>();
+if (options.CniSocket is not null)
+    builder.Services.AddHostedService<L3Net.Node.CniHandoff.CniHandoffServer>();
 
 var app = builder.Build();
 StatusServer.Map(app, options.Node);

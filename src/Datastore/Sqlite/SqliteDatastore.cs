@@ -18,6 +18,11 @@ public sealed class SqliteDatastore : IDatastore
     private readonly string _connectionString;
     private readonly string _path;
 
+    /// <summary>The writers of this process wait here, asynchronously, and one at a time polls for the file's lock: a
+    /// process with many concurrent writers (the node daemon serving 50 pod ADDs) would otherwise block as many pool
+    /// threads in <see cref="SqliteWriteLock"/>'s sleeps, starving the pool of threads for everything else.</summary>
+    private readonly SemaphoreSlim _writers = new(1, 1);
+
     private SqliteDatastore(string path, int retainedChanges)
     {
         _path = path;
@@ -177,7 +182,20 @@ public sealed class SqliteDatastore : IDatastore
     /// <summary>One write transaction: takes the file's write lock up front (IMMEDIATE, so two readers never deadlock
     /// upgrading; see <see cref="SqliteWriteLock"/> for how it waits), reads the key's current revision, lets <paramref name="body"/> check and change it under the next
     /// store revision, records that revision and compacts the change log now and then.</summary>
-    private Task<long> Write(string key, Action<SqliteConnection, long?, long> body) => Run(() =>
+    private async Task<long> Write(string key, Action<SqliteConnection, long?, long> body)
+    {
+        await _writers.WaitAsync();
+        try
+        {
+            return await WriteNow(key, body);
+        }
+        finally
+        {
+            _writers.Release();
+        }
+    }
+
+    private Task<long> WriteNow(string key, Action<SqliteConnection, long?, long> body) => Run(() =>
     {
         using var connection = Connect();
         SqliteWriteLock.Begin(connection, SqliteSchema.BusyTimeout);

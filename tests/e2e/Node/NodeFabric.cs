@@ -257,7 +257,7 @@ public sealed class NodeFabric : IAsyncDisposable
     public Task ApplyAsync<T>(T resource) where T : Resource => Store.ApplyAsync(resource, TestContext.Current.CancellationToken);
 
     /// <summary>The daemon's build output next to this test's (same configuration), as `./l3net.sh test` builds the solution.</summary>
-    private static string DaemonPath()
+    internal static string DaemonPath()
     {
         var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -23,7 +23,7 @@ public sealed partial class DependencyRulesTests
         ["Felix"] = ["Netlink", "Model"],
         ["Lab"] = ["Ipam", "Model", "Datastore"], // Ipam: the chaos soak checks `ipam check` as the CLI does
         ["Cni"] = ["Ipam", "Netlink", "Datastore", "Model"],
-        ["Node"] = ["Felix", "Bgp", "Bfd", "Ipam", "Netlink", "Datastore", "Model"],
+        ["Node"] = ["Cni", "Felix", "Bgp", "Bfd", "Ipam", "Netlink", "Datastore", "Model"],
         ["Cli"] = ["Ipam", "Lab", "Datastore", "Model"],
     };
 

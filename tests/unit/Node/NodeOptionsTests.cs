@@ -22,6 +22,8 @@ public sealed class NodeOptionsTests
         Assert.Null(o.Ipv6Address);
         Assert.Null(o.Ipv6Cidr);
         Assert.Equal([IPAddress.Parse("10.0.1.2")], o.LocalAddresses);
+        Assert.Null(o.CniSocket);
+        Assert.Equal("/run/l3net/cni.sock", NodeOptions.Parse(["--node", "n1", "--ipv4-address", "10.0.1.2/24", "--cni-socket", "/run/l3net/cni.sock"]).CniSocket);
     }
 
     [Fact]
@@ -43,6 +45,7 @@ public sealed class NodeOptionsTests
     [InlineData("--ipv6-address: 'fe80::2/64' is not a global IPv6", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fe80::2/64")]
     [InlineData("--ipv6-address: 'fd00::2/129' is not", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--ipv6-address", "fd00::2/129")]
     [InlineData("--ipv4-address: 'fd00::2/64' is not an IPv4", "--node", "n1", "--ipv4-address", "fd00::2/64")]
+    [InlineData("--cni-socket: 'cni.sock' is not an absolute path", "--node", "n1", "--ipv4-address", "10.0.0.1/24", "--cni-socket", "cni.sock")]
     [InlineData("--frobnicate: unknown flag", "--frobnicate", "1")]
     [InlineData("--node: needs a value", "--node")]
     public void A_bad_command_line_names_the_flag(string expected, params string[] args)
