@@ -11,7 +11,7 @@ namespace L3Net.Tests.E2e.Lab;
 /// <summary>
 /// The dual-tor lab (two racks, two ToRs each, a spine): a node installs another rack's pod block as one multipath
 /// route over both its ToRs, and when one of its ToR links is cut (silently, with netem, so only the hold timer
-/// notices; then with the link down) its route drops to the other ToR and pods on the two racks reach each other
+/// notices: the ToR's bridge port drops every frame, see LinkFaults; then with the link down) its route drops to the other ToR and pods on the two racks reach each other
 /// again. BFD is off here: this is the plain BGP path; bench/Failover measures both.
 /// </summary>
 [Collection(LabCollection.Name)]
