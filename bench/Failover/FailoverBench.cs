@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using L3Net.Lab;
+using L3Net.Netlink;
+
+namespace L3Net.Bench.Failover;
+
+/// <summary>
+/// <c>l3net-bench failover [--runs 5] [--prefix l3fail] [--bin-dir DIR | --node-binary P --cni-binary P]</c> (root): issue 16's failover
+/// table. Two dual-tor labs in turn (BIRD ToRs, 2 nodes, node1 in rack 1 and node2 in rack 2, one pod each), one with
+/// BFD (300 ms x 3) on every node-to-ToR session and one without (hold time 9 s, keepalive 3 s); in each, two faults,
+/// each <c>--runs</c> times: the silent cut of node1's link to the ToR the measured flow leaves by
+/// (<see cref="LinkFaults.CutAsync"/>), and SIGKILL of that ToR's BIRD. The flow is a ping stream every 10 ms from
+/// node1's pod to node2's pod; loss = lost packets x 10 ms, time to recover = fault to the first reply after the gap.
+/// </summary>
+public static class FailoverBench
+{
+    /// <summary>The labs are <c>{prefix}{pid}b</c> (BFD) and <c>{prefix}{pid}n</c>; a run removes the stale ones of its prefix.</summary>
+    private const string DefaultPrefix = "l3fail";
+    private const double IntervalMs = 10;
+
+    /// <summary>The stream runs this long before the fault, and this long after it at most.</summary>
+    private static readonly TimeSpan Lead = TimeSpan.FromSeconds(1);
+    private static TimeSpan Tail(bool bfd) => TimeSpan.FromSeconds(bfd ? 5 : 16);
+
+    private enum Fault { LinkCut, TorDaemonKilled }
+
+    private sealed record Run(bool Bfd, Fault Fault, TorSide Side, int Sent, int Lost, double? RecoverMs)
+    {
+        public double LossMs => Lost * IntervalMs;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var runs = LabBench.Option(args, "--runs", 5);
+        var prefix = LabBench.Option(args, "--prefix", DefaultPrefix);
+        var (nodeBinary, cniBinary) = LabBench.Binaries(args);
+        Console.WriteLine($"l3net-bench failover --runs {runs}   (load {LabBench.Load()})");
+        using var interrupted = new CancellationTokenSource();
+        using var signals = LabBench.CancelOnSignals(interrupted);
+        await LabBench.RemoveStaleAsync(prefix);
+        var results = new List<Run>();
+        try
+        {
+            foreach (var bfd in new[] { true, false })
+            {
+                var options = new LabOptions
+                {
+                    Name = $"{prefix}{Environment.ProcessId}{(bfd ? "b" : "n")}",
+                    Nodes = 2,
+                    PodsPerNode = 1,
+                    Topology = Topology.DualTor,
+                    Tor = TorKind.Bird,
+                    Bfd = bfd,
+                    NodeBinary = nodeBinary,
+                    CniBinary = cniBinary,
+                };
+                try
+                {
+                    var lab = await LabController.UpAsync(options, Console.WriteLine, interrupted.Token);
+                    foreach (var fault in Enum.GetValues<Fault>())
+                    for (var i = 1; i <= runs; i++)
+                    {
+                        var run = await MeasureAsync(lab, bfd, fault, interrupted.Token);
+                        Console.WriteLine($"  BFD {(bfd ? "on " : "off")} {fault,-15} run {i}: via ToR {run.Side}, {run.Lost}/{run.Sent} lost = {run.LossMs:0} ms, " +
+                            $"recovered {(run.RecoverMs is { } r ? $"{r:0} ms" : "NOT within the window")} after the fault   (load {LabBench.Load()})");
+                        results.Add(run);
+                    }
+                }
+                finally
+                {
+                    await LabCleanup.DownAsync(options.Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            return 130;
+        }
+        Console.WriteLine();
+        Console.WriteLine(Table(results));
+        Console.WriteLine($"load at the end: {LabBench.Load()}");
+        return results.All(r => r.RecoverMs is not null) ? 0 : 1;
+    }
+
+    /// <summary>One fault under a ping stream: waits for the steady state (every session up, both nodes multipathed),
+    /// finds the ToR the flow leaves node1 by, starts the stream, injects the fault, reads the stream, repairs.</summary>
+    private static async Task<Run> MeasureAsync(LabController lab, bool bfd, Fault fault, CancellationToken ct)
+    {
+        var from = lab.State.Pods.Single(p => p.Node == "node1");
+        var to = lab.State.Pods.Single(p => p.Node == "node2");
+        await SteadyAsync(lab, from, to, ct);
+        var side = await FlowSideAsync(lab, from, to, ct);
+        var link = lab.Uplink("node1", side);
+        var tor = lab.Router(AddressPlan.TorName(1, side));
+
+        var count = (int)((Lead + Tail(bfd)).TotalMilliseconds / IntervalMs);
+        var stream = Exec.InNetnsAsync(from.Namespace, "ping",
+            ["-i", "0.01", "-c", count.ToString(), "-w", ((int)(Lead + Tail(bfd)).TotalSeconds + 5).ToString(), "-W", "1", "-n", "-D", to.Address],
+            timeout: Lead + Tail(bfd) + TimeSpan.FromSeconds(15), ct: ct);
+        await Task.Delay(Lead, ct);
+        // Taken before the fault is injected: the recovery time includes the injection itself.
+        var faultAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        await (fault == Fault.LinkCut ? LinkFaults.CutAsync(link, ct) : tor.KillAsync(ct));
+        var output = (await stream).Stdout;
+        await (fault == Fault.LinkCut ? LinkFaults.HealAsync(link, ct) : tor.StartAsync(ct));
+
+        var stats = PingStream.Parse(output);
+        return new Run(bfd, fault, side, stats.Sent, stats.Sent - stats.Received, stats.RecoveryMs(faultAt));
+    }
+
+    /// <summary>Every BGP session Established on every router and node, and each node's route to the other's pod
+    /// over both its ToRs: the state a fault should start from.</summary>
+    private static async Task SteadyAsync(LabController lab, LabPod from, LabPod to, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await lab.StatusAsync(ct)).Converged && HopCount(lab, "node1", to) == 2 && HopCount(lab, "node2", from) == 2)
+                return;
+            await Task.Delay(200, ct);
+        }
+        throw new LabException("the dual-tor lab did not return to every session up and both nodes multipathed within 90 s");
+    }
+
+    private static int HopCount(LabController lab, string node, LabPod pod)
+    {
+        using var socket = NetNamespace.OpenSocket(Netns.Path(lab.State.Node(node).Namespace));
+        var address = IPAddress.Parse(pod.Address);
+        var route = socket.ListRoutes(AddressFamily.InterNetwork)
+            .Where(r => r.Destination.PrefixLength > 0 && r.Destination.Contains(address)).MaxBy(r => r.Destination.PrefixLength);
+        return route is null ? 0 : Math.Max(route.NextHops.Count, route.Gateway is null ? 0 : 1);
+    }
+
+    /// <summary>The ToR node1's kernel picks for the flow (<c>ip route get</c> with the pod's source and inbound
+    /// interface: the multipath hash is over the addresses, so the whole stream takes this ToR).</summary>
+    private static async Task<TorSide> FlowSideAsync(LabController lab, LabPod from, LabPod to, CancellationToken ct)
+    {
+        var ns = lab.State.Node("node1").Namespace;
+        var podRoute = (await Exec.InNetnsAsync(ns, "ip", ["-4", "-o", "route", "show", $"{from.Address}/32"], ct: ct)).EnsureOk("ip route show").Stdout;
+        var device = Field(podRoute, "dev") ?? throw new LabException($"no host-side interface for {from.Name}: '{podRoute.Trim()}'");
+        var get = (await Exec.InNetnsAsync(ns, "ip", ["-4", "-o", "route", "get", to.Address, "from", from.Address, "iif", device], ct: ct)).EnsureOk("ip route get").Stdout;
+        var via = Field(get, "via");
+        return via == lab.Uplink("node1", TorSide.A).TorAddress ? TorSide.A
+            : via == lab.Uplink("node1", TorSide.B).TorAddress ? TorSide.B
+            : throw new LabException($"the flow {from.Address} -> {to.Address} leaves node1 by neither ToR: '{get.Trim()}'");
+    }
+
+    private static string? Field(string line, string key)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var i = Array.IndexOf(words, key);
+        return i >= 0 && i + 1 < words.Length ? words[i + 1] : null;
+    }
+
+    private static string Table(IReadOnlyList<Run> results)
+    {
+        var lines = new List<string>
+        {
+            "| fault | BFD | runs | loss, median (range) | time to recover, median (range) | flow via |",
+            "|---|---|---|---|---|---|",
+        };
+        foreach (var cell in results.GroupBy(r => (r.Fault, r.Bfd)))
+        {
+            var recovered = cell.Where(r => r.RecoverMs is not null).Select(r => r.RecoverMs!.Value).ToList();
+            var missing = cell.Count() - recovered.Count;
+            lines.Add($"| {(cell.Key.Fault == Fault.LinkCut ? "link cut" : "ToR BIRD killed")} " +
+                $"| {(cell.Key.Bfd ? $"on ({TorRouter.BfdIntervalMs} ms x {TorRouter.BfdMultiplier})" : "off (hold 9 s)")} | {cell.Count()} " +
+                $"| {Summary([.. cell.Select(r => r.LossMs)])} | {Summary(recovered)}{(missing > 0 ? $", {missing} not recovered" : "")} " +
+                $"| {string.Join(" ", cell.Select(r => r.Side))} |");
+        }
+        return string.Join('\n', lines);
+    }
+
+    private static string Summary(IReadOnlyList<double> ms)
+    {
+        if (ms.Count == 0)
+            return "-";
+        var sorted = ms.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return string.Create(CultureInfo.InvariantCulture, $"{median:0} ms ({sorted[0]:0}–{sorted[^1]:0})");
+    }
+}
