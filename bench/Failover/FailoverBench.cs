@@ -12,7 +12,8 @@ namespace L3Net.Bench.Failover;
 /// BFD (300 ms x 3) on every node-to-ToR session and one without (hold time 9 s, keepalive 3 s); in each, two faults,
 /// each <c>--runs</c> times: the silent cut of node1's link to the ToR the measured flow leaves by
 /// (<see cref="LinkFaults.CutAsync"/>), and SIGKILL of that ToR's BIRD. The flow is a ping stream every 10 ms from
-/// node1's pod to node2's pod; loss = lost packets x 10 ms, time to recover = fault to the first reply after the gap.
+/// node1's pod to node2's pod; loss = lost packets x 10 ms, time to recover = fault to the first reply after the gap,
+/// and (read from node1's netlink dump every 10 ms) the time until node1's route to the pod has left the faulty ToR.
 /// </summary>
 public static class FailoverBench
 {
@@ -26,7 +27,7 @@ public static class FailoverBench
 
     private enum Fault { LinkCut, TorDaemonKilled }
 
-    private sealed record Run(bool Bfd, Fault Fault, TorSide Side, int Sent, int Lost, double? RecoverMs)
+    private sealed record Run(bool Bfd, Fault Fault, TorSide Side, int Sent, int Lost, double? RecoverMs, double? RouteMovedMs, double MeanIntervalMs)
     {
         public double LossMs => Lost * IntervalMs;
     }
@@ -64,7 +65,8 @@ public static class FailoverBench
                     {
                         var run = await MeasureAsync(lab, bfd, fault, interrupted.Token);
                         Console.WriteLine($"  BFD {(bfd ? "on " : "off")} {fault,-15} run {i}: via ToR {run.Side}, {run.Lost}/{run.Sent} lost = {run.LossMs:0} ms, " +
-                            $"recovered {(run.RecoverMs is { } r ? $"{r:0} ms" : "NOT within the window")} after the fault   (load {LabBench.Load()})");
+                            $"recovered {Ms(run.RecoverMs)}, node1's route left the ToR {Ms(run.RouteMovedMs)} after the fault; " +
+                            $"the stream sent every {run.MeanIntervalMs:0.0} ms   (load {LabBench.Load()})");
                         results.Add(run);
                     }
                 }
@@ -95,19 +97,45 @@ public static class FailoverBench
         var link = lab.Uplink("node1", side);
         var tor = lab.Router(AddressPlan.TorName(1, side));
 
-        var count = (int)((Lead + Tail(bfd)).TotalMilliseconds / IntervalMs);
+        var window = Lead + Tail(bfd);
+        var count = (int)(window.TotalMilliseconds / IntervalMs);
+        // -w bounds the stream in time as -c does in count: on a loaded machine ping sends slower than every 10 ms.
+        var deadline = window * 2;
         var stream = Exec.InNetnsAsync(from.Namespace, "ping",
-            ["-i", "0.01", "-c", count.ToString(), "-w", ((int)(Lead + Tail(bfd)).TotalSeconds + 5).ToString(), "-W", "1", "-n", "-D", to.Address],
-            timeout: Lead + Tail(bfd) + TimeSpan.FromSeconds(15), ct: ct);
+            ["-i", "0.01", "-c", count.ToString(), "-w", ((int)deadline.TotalSeconds).ToString(), "-W", "1", "-n", "-D", to.Address],
+            timeout: deadline + TimeSpan.FromSeconds(10), ct: ct);
         await Task.Delay(Lead, ct);
         // Taken before the fault is injected: the recovery time includes the injection itself.
-        var faultAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var faultAt = Now();
         await (fault == Fault.LinkCut ? LinkFaults.CutAsync(link, ct) : tor.KillAsync(ct));
+        var moved = Task.Run(() => WatchRouteLeavesAsync(lab, to, link.TorAddress, Tail(bfd), ct), ct);
         var output = (await stream).Stdout;
+        var movedAt = await moved;
         await (fault == Fault.LinkCut ? LinkFaults.HealAsync(link, ct) : tor.StartAsync(ct));
 
         var stats = PingStream.Parse(output);
-        return new Run(bfd, fault, side, stats.Sent, stats.Sent - stats.Received, stats.RecoveryMs(faultAt));
+        var span = stats.Replies.Count > 1 ? (stats.Replies[^1].At - stats.Replies[0].At) * 1000 / (stats.Replies[^1].Seq - stats.Replies[0].Seq) : IntervalMs;
+        return new Run(bfd, fault, side, stats.Sent, stats.Sent - stats.Received, stats.RecoveryMs(faultAt),
+            movedAt is { } at ? (at - faultAt) * 1000 : null, span);
+    }
+
+    private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
+    private static string Ms(double? ms) => ms is { } v ? $"{v:0} ms" : "not within the window";
+
+    /// <summary>Reads node1's netlink dump every 10 ms until its route to <paramref name="to"/> no longer goes via
+    /// <paramref name="torAddress"/>; the time it saw that, or null when it did not within <paramref name="within"/>.</summary>
+    private static async Task<double?> WatchRouteLeavesAsync(LabController lab, LabPod to, string torAddress, TimeSpan within, CancellationToken ct)
+    {
+        using var socket = NetNamespace.OpenSocket(Netns.Path(lab.State.Node("node1").Namespace));
+        var until = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < until)
+        {
+            if (!Gateways(socket, to).Contains(torAddress))
+                return Now();
+            await Task.Delay(10, ct);
+        }
+        return null;
     }
 
     /// <summary>Every BGP session Established on every router and node, and each node's route to the other's pod
@@ -127,10 +155,16 @@ public static class FailoverBench
     private static int HopCount(LabController lab, string node, LabPod pod)
     {
         using var socket = NetNamespace.OpenSocket(Netns.Path(lab.State.Node(node).Namespace));
+        return Gateways(socket, pod).Count;
+    }
+
+    /// <summary>The next hops of the node's most specific route to the pod: each multipath hop, or the one gateway.</summary>
+    private static List<string> Gateways(RouteSocket socket, LabPod pod)
+    {
         var address = IPAddress.Parse(pod.Address);
         var route = socket.ListRoutes(AddressFamily.InterNetwork)
             .Where(r => r.Destination.PrefixLength > 0 && r.Destination.Contains(address)).MaxBy(r => r.Destination.PrefixLength);
-        return route is null ? 0 : Math.Max(route.NextHops.Count, route.Gateway is null ? 0 : 1);
+        return route is null ? [] : [.. (route.NextHops.Count > 0 ? route.NextHops.Select(h => h.Gateway) : [route.Gateway]).OfType<IPAddress>().Select(g => g.ToString())];
     }
 
     /// <summary>The ToR node1's kernel picks for the flow (<c>ip route get</c> with the pod's source and inbound
@@ -158,16 +192,19 @@ public static class FailoverBench
     {
         var lines = new List<string>
         {
-            "| fault | BFD | runs | loss, median (range) | time to recover, median (range) | flow via |",
-            "|---|---|---|---|---|---|",
+            "| fault | BFD | runs | loss (lost x 10 ms), median (range) | time to recover, median (range) | node1's route leaves the ToR, median (range) | flow via |",
+            "|---|---|---|---|---|---|---|",
         };
         foreach (var cell in results.GroupBy(r => (r.Fault, r.Bfd)))
         {
             var recovered = cell.Where(r => r.RecoverMs is not null).Select(r => r.RecoverMs!.Value).ToList();
             var missing = cell.Count() - recovered.Count;
+            var moved = cell.Where(r => r.RouteMovedMs is not null).Select(r => r.RouteMovedMs!.Value).ToList();
+            var stayed = cell.Count() - moved.Count;
             lines.Add($"| {(cell.Key.Fault == Fault.LinkCut ? "link cut" : "ToR BIRD killed")} " +
                 $"| {(cell.Key.Bfd ? $"on ({TorRouter.BfdIntervalMs} ms x {TorRouter.BfdMultiplier})" : "off (hold 9 s)")} | {cell.Count()} " +
                 $"| {Summary([.. cell.Select(r => r.LossMs)])} | {Summary(recovered)}{(missing > 0 ? $", {missing} not recovered" : "")} " +
+                $"| {Summary(moved)}{(stayed > 0 ? $", {stayed} not within the window" : "")} " +
                 $"| {string.Join(" ", cell.Select(r => r.Side))} |");
         }
         return string.Join('\n', lines);
