@@ -35,6 +35,29 @@ public sealed class LabController
     /// <summary>A dual-tor node's link to one ToR of its rack.</summary>
     public NodeUplink Uplink(string node, TorSide side) => Plan.Uplink(State.Nodes.FindIndex(n => n.Name == node) + 1, side);
 
+    /// <summary>The ToR by which the kernel of <paramref name="from"/>'s node sends that pod's traffic to
+    /// <paramref name="to"/> (<c>ip route get</c> with the pod's address and host-side interface): the multipath hash is
+    /// over the addresses, so every packet of the flow takes this ToR, and a fault on the other one misses it.</summary>
+    public async Task<TorSide> FlowSideAsync(LabPod from, LabPod to, CancellationToken ct)
+    {
+        var ns = State.Node(from.Node).Namespace;
+        var podRoute = (await Exec.InNetnsAsync(ns, "ip", ["-4", "-o", "route", "show", $"{from.Address}/32"], ct: ct)).EnsureOk("ip route show").Stdout;
+        var device = Field(podRoute, "dev") ?? throw new LabException($"no host-side interface for {from.Name}: '{podRoute.Trim()}'");
+        var get = (await Exec.InNetnsAsync(ns, "ip", ["-4", "-o", "route", "get", to.Address, "from", from.Address, "iif", device], ct: ct))
+            .EnsureOk("ip route get").Stdout;
+        var via = Field(get, "via");
+        return Enum.GetValues<TorSide>().Where(side => Uplink(from.Node, side).TorAddress == via).Cast<TorSide?>().FirstOrDefault()
+            ?? throw new LabException($"the flow {from.Address} -> {to.Address} leaves {from.Node} by neither ToR: '{get.Trim()}'");
+    }
+
+    /// <summary>The word after <paramref name="key"/> in a line of <c>ip route</c> output.</summary>
+    private static string? Field(string line, string key)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var i = Array.IndexOf(words, key);
+        return i >= 0 && i + 1 < words.Length ? words[i + 1] : null;
+    }
+
     /// <summary>The lab saved under <paramref name="stateRoot"/>/<paramref name="name"/>, or null when none runs.</summary>
     public static LabController? Find(string name = LabOptions.DefaultName, string stateRoot = LabOptions.DefaultStateRoot)
         => LabState.Load(Path.Combine(stateRoot, name)) is { } state ? new LabController(state) : null;

@@ -34,28 +34,31 @@ public sealed class LabDualTorTests
         // node1 is in rack 1, node2 in rack 2.
         var from = lab.State.Pods.Single(p => p.Node == "node1");
         var to = lab.State.Pods.Single(p => p.Node == "node2");
-        var a = lab.Lab.Uplink("node1", TorSide.A);
-        var b = lab.Lab.Uplink("node1", TorSide.B);
-        using var routes = NetNamespace.OpenSocket(Netns.Path(a.NodeNamespace));
+        // Cut the link the flow leaves node1 by: a fault on the other one would not touch it.
+        var used = await lab.Lab.FlowSideAsync(from, to, ct);
+        var cut = lab.Lab.Uplink("node1", used);
+        var other = lab.Lab.Uplink("node1", used == TorSide.A ? TorSide.B : TorSide.A);
+        using var routes = NetNamespace.OpenSocket(Netns.Path(cut.NodeNamespace));
         string Describe() => $"node1's route to {to.Address}: {RouteTo(routes, to.Address)?.ToString() ?? "(none)"}";
 
         // One route, both ToRs as its next hops.
-        await Eventually.AssertAsync(() => Gateways(routes, to.Address).SetEquals([a.TorAddress, b.TorAddress]), FailoverTimeout,
+        await Eventually.AssertAsync(() => Gateways(routes, to.Address).SetEquals([cut.TorAddress, other.TorAddress]), FailoverTimeout,
             "one multipath route over both ToRs", Describe);
         Assert.Single(routes.ListRoutes(AddressFamily.InterNetwork), r => r.Destination.PrefixLength > 0 && r.Destination.Contains(IPAddress.Parse(to.Address)));
 
-        await LinkFaults.CutAsync(a, ct);
-        await AssertMovesToAsync(b);
-        await LinkFaults.HealAsync(a, ct);
+        await LinkFaults.CutAsync(cut, ct);
+        await AssertMovesToAsync(other);
+        await LinkFaults.HealAsync(cut, ct);
         await Eventually.AssertAsync(() => Gateways(routes, to.Address).Count == 2, FailoverTimeout, "both ToRs back once the cut heals", Describe);
 
-        LinkFaults.SetNodeEnd(a, up: false);
-        await AssertMovesToAsync(b);
+        LinkFaults.SetNodeEnd(cut, up: false);
+        await AssertMovesToAsync(other);
 
         async Task AssertMovesToAsync(NodeUplink survivor)
         {
             await Eventually.AssertAsync(() => Gateways(routes, to.Address).SetEquals([survivor.TorAddress]), FailoverTimeout,
                 $"the route left with ToR {survivor.Side} only", Describe);
+            Assert.Equal(survivor.Side, await lab.Lab.FlowSideAsync(from, to, ct));
             var after = await PingMatrix.UntilAllOkAsync([(from, to), (to, from)], FailoverTimeout, ct);
             Assert.True(after.All(p => p.Ok), $"{from.Name} and {to.Name} do not reach each other via ToR {survivor.Side}\n{await lab.DiagnosticsAsync()}");
         }
