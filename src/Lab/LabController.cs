@@ -238,11 +238,13 @@ public sealed class LabController
         return new LabStatus(State, nodes, sessions, torError, bgpTable, await TorKernelRoutesAsync(ct));
     }
 
-    /// <summary>The core router namespace's kernel IPv4 table, one route a line (a multipath route continues on
-    /// "nexthop" lines).</summary>
+    /// <summary>The core router namespace's kernel IPv4 table, one route a line, a multipath route with its next hops
+    /// on its line (<c>ip -o</c> separates them with a backslash and a tab).</summary>
     public async Task<IReadOnlyList<string>> TorKernelRoutesAsync(CancellationToken ct)
-        => (await Exec.RunAsync("ip", ["-n", Plan.CoreRouter.Namespace, "-4", "route", "show"], ct: ct)).Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        => (await Exec.RunAsync("ip", ["-o", "-n", Plan.CoreRouter.Namespace, "-4", "route", "show"], ct: ct)).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => string.Join(' ', line.Split([' ', '\t', '\\'], StringSplitOptions.RemoveEmptyEntries)))
+            .ToList();
 
     /// <summary>Polls <see cref="StatusAsync"/> until every session on both sides is Established.</summary>
     public async Task<LabStatus> WaitConvergedAsync(TimeSpan within, CancellationToken ct)
