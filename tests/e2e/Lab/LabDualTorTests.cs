@@ -9,10 +9,11 @@ using Route = L3Net.Netlink.Route;
 namespace L3Net.Tests.E2e.Lab;
 
 /// <summary>
-/// The dual-tor lab (two racks, two ToRs each, a spine): a node installs another rack's pod block as one multipath
-/// route over both its ToRs, and when one of its ToR links is cut (silently, with netem, so only the hold timer
-/// notices: the ToR's bridge port drops every frame, see LinkFaults; then with the link down) its route drops to the other ToR and pods on the two racks reach each other
-/// again. BFD is off here: this is the plain BGP path; bench/Failover measures both.
+/// The dual-tor lab (two racks, two ToRs each, a spine), with BIRD and with FRR: a node installs another rack's pod
+/// block as one multipath route over both its ToRs; when the link its flow to the other rack uses is cut silently
+/// (the ToR's bridge port drops every frame, see <see cref="LinkFaults"/>, so only the hold timer notices), and then
+/// when that link goes down, its route drops to the other ToR, the flow takes that ToR, and the pods on the two racks
+/// reach each other again. BFD is off here (the plain BGP path); bench/Failover measures with and without it.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class LabDualTorTests
