@@ -35,6 +35,11 @@ if (args is ["node-scale", .. var scaleArgs])
 if (args is ["node-scale-inner", .. var innerArgs])
     return await L3Net.Bench.Node.NodeScaleBench.RunInsideAsync(innerArgs);
 
+// Issue 16's failover table (root, namespaces only; see docs/benchmarks.md): `dotnet run -c Release --project bench --
+// failover [--runs 5]`, dual-tor labs with and without BFD, on the binaries `./l3net.sh build` publishes.
+if (args is ["failover", .. var failoverArgs])
+    return await L3Net.Bench.Failover.FailoverBench.RunAsync(failoverArgs);
+
 // Micro-benchmarks: `dotnet run -c Release --project bench -- --filter '*'`.
 // Whole-system CNI latency (root): `dotnet run -c Release --project bench -- cni [--pods 200]`.
 if (args.Length > 0 && args[0] == "cni")

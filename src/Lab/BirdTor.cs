@@ -3,7 +3,7 @@ using System.Text;
 namespace L3Net.Lab;
 
 /// <summary>BIRD 2 as the ToR (the reference peer: Calico itself ships BIRD).</summary>
-public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
+public sealed class BirdTor(RouterSite site, string dir) : TorRouter(site, dir)
 {
     private string Socket => Path.Combine(Dir, "bird.ctl");
 
@@ -13,7 +13,7 @@ public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
     {
         var c = new StringBuilder($$"""
             log "{{Path.Combine(Dir, "bird.log")}}" all;
-            router id {{AddressPlan.TorAddress}};
+            router id {{Site.RouterId}};
             timeformat protocol "%T";
             protocol device { scan time 10; }
             protocol kernel {
@@ -21,18 +21,25 @@ public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
               merge paths on;
             }
             filter pods_in { if net ~ [ {{AddressPlan.PoolCidr}}+ ] then accept; reject; }
-            template bgp node {
-              local {{AddressPlan.TorAddress}} as {{AddressPlan.TorAs}};
+            {{BfdProtocol}}
+            template bgp peer {
+              # No local address: each session leaves by the interface facing its neighbor (a ToR has two).
+              local as {{Site.As}};
               graceful restart on;
               hold time 9; keepalive time 3; connect retry time 2; error wait time 1, 5;
               ipv4 { import filter pods_in; export where source = RTS_BGP; next hop self; };
             }
 
             """);
-        foreach (var (name, address, asn) in Neighbors)
-            c.AppendLine($"protocol bgp {name} from node {{ neighbor {address} as {asn}; description \"{name}\"; }}");
+        foreach (var n in Neighbors)
+            c.AppendLine($"protocol bgp {n.Name} from peer {{ neighbor {n.Address} as {n.As}; description \"{n.Name}\";{(n.Bfd ? " bfd on;" : "")} }}");
         return c.ToString();
     }
+
+    /// <summary>BIRD's BFD, for the sessions with <c>bfd on</c>; BIRD's own sessions run only toward those neighbors.</summary>
+    private string BfdProtocol => Neighbors.Any(n => n.Bfd)
+        ? $"protocol bfd {{ interface \"*\" {{ min rx interval {BfdIntervalMs} ms; min tx interval {BfdIntervalMs} ms; multiplier {BfdMultiplier}; }}; }}"
+        : "";
 
     private string PidFile => Path.Combine(Dir, "bird.pid");
 
@@ -43,20 +50,17 @@ public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
     /// forwarding plane does, while the nodes hold its routes as graceful restart helpers.</summary>
     public override async Task CrashAndRestartAsync(CancellationToken ct)
     {
-        if (Exec.RunningPid(PidFile) is { } pid)
-        {
-            Exec.Run("kill", "-KILL", pid.ToString());
-            for (var i = 0; i < 50 && Exec.RunningPid(PidFile) is not null; i++)
-                await Task.Delay(100, ct);
-        }
+        await KillAsync(ct);
         await LaunchAsync(["-R"], ct);
     }
+
+    public override Task KillAsync(CancellationToken ct) => KillPidAsync(PidFile, ct);
 
     private async Task LaunchAsync(string[] flags, CancellationToken ct)
     {
         var conf = Path.Combine(Dir, "bird.conf");
         await File.WriteAllTextAsync(conf, Config(), ct);
-        (await Exec.InNetnsAsync(Plan.TorNamespace, "bird", ["-c", conf, "-s", Socket, "-P", PidFile, .. flags], ct: ct))
+        (await Exec.InNetnsAsync(Site.Namespace, "bird", ["-c", conf, "-s", Socket, "-P", PidFile, .. flags], ct: ct))
             .EnsureOk("bird");
         await WaitUntilAsync(async () => (await Birdc("show status", ct)).Ok, "BIRD", ct);
     }
@@ -71,7 +75,7 @@ public sealed class BirdTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
         return ParseProtocols(output)
             // BIRD's State column says up/start; the BGP state (Established, Active, ...) opens the Info column.
             .Select(p => new TorSession(p.Name, addresses.GetValueOrDefault(p.Name, ""),
-                p.Info.Length > 0 ? p.Info.Split(' ')[0] : p.State, p.Since, p.Info))
+                p.Info.Length > 0 ? p.Info.Split(' ')[0] : p.State, p.Since, p.Info) { Router = Site.Name })
             .ToList();
     }
 

@@ -5,7 +5,7 @@ namespace L3Net.Lab;
 
 /// <summary>FRR (zebra + bgpd) as the ToR: a second, independent BGP implementation. The daemons run as the
 /// <c>frr</c> user, so the ToR directory is world-writable.</summary>
-public sealed class FrrTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
+public sealed class FrrTor(RouterSite site, string dir) : TorRouter(site, dir)
 {
     public override string Description => "FRR";
 
@@ -13,23 +13,25 @@ public sealed class FrrTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
     {
         var c = new StringBuilder($"""
             frr defaults datacenter
-            hostname {Plan.TorNamespace}
+            hostname {Site.Namespace}
             log file {Path.Combine(Dir, "bgpd.log")}
             ip prefix-list PODS seq 5 permit {AddressPlan.PoolCidr} le 32
-            router bgp {AddressPlan.TorAs}
-             bgp router-id {AddressPlan.TorAddress}
+            router bgp {Site.As}
+             bgp router-id {Site.RouterId}
              no bgp ebgp-requires-policy
              bgp graceful-restart
 
             """);
-        foreach (var (name, address, asn) in Neighbors)
+        foreach (var n in Neighbors)
         {
-            c.AppendLine($" neighbor {address} remote-as {asn}");
-            c.AppendLine($" neighbor {address} description {name}");
-            c.AppendLine($" neighbor {address} timers connect 2");
+            c.AppendLine($" neighbor {n.Address} remote-as {n.As}");
+            c.AppendLine($" neighbor {n.Address} description {n.Name}");
+            c.AppendLine($" neighbor {n.Address} timers connect 2");
         }
         c.AppendLine(" address-family ipv4 unicast");
-        foreach (var (_, address, _) in Neighbors)
+        // ECMP: equal paths (a spine's two ToRs of a rack) go into the kernel as one multipath route.
+        c.AppendLine("  maximum-paths 8");
+        foreach (var address in Neighbors.Select(n => n.Address))
         {
             c.AppendLine($"  neighbor {address} prefix-list PODS in");
             c.AppendLine($"  neighbor {address} next-hop-self");
@@ -43,10 +45,10 @@ public sealed class FrrTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
         Directory.CreateDirectory(Dir);
         Exec.Run("chmod", "0777", Dir).EnsureOk($"chmod {Dir}");
         await File.WriteAllTextAsync(Path.Combine(Dir, "bgpd.conf"), Config(), ct);
-        await File.WriteAllTextAsync(Path.Combine(Dir, "zebra.conf"), $"hostname {Plan.TorNamespace}\n", ct);
+        await File.WriteAllTextAsync(Path.Combine(Dir, "zebra.conf"), $"hostname {Site.Namespace}\n", ct);
         foreach (var daemon in new[] { "zebra", "bgpd" })
         {
-            (await Exec.InNetnsAsync(Plan.TorNamespace, $"/usr/lib/frr/{daemon}",
+            (await Exec.InNetnsAsync(Site.Namespace, $"/usr/lib/frr/{daemon}",
                 ["-d", "-f", Path.Combine(Dir, $"{daemon}.conf"), "-i", Path.Combine(Dir, $"{daemon}.pid"),
                  "-z", Path.Combine(Dir, "zserv.api"), "--vty_socket", Dir, "-P", "0",
                  "--log", $"file:{Path.Combine(Dir, $"{daemon}.log")}"], ct: ct)).EnsureOk(daemon);
@@ -56,13 +58,16 @@ public sealed class FrrTor(AddressPlan plan, string dir) : TorRouter(plan, dir)
         await WaitUntilAsync(async () => (await Vtysh("show bgp summary", ct)).Ok, "bgpd", ct);
     }
 
+    /// <summary>bgpd only: zebra keeps the kernel routes, as a router whose BGP process crashed does.</summary>
+    public override Task KillAsync(CancellationToken ct) => KillPidAsync(Path.Combine(Dir, "bgpd.pid"), ct);
+
     private Task<ExecResult> Vtysh(string command, CancellationToken ct)
         => Exec.RunAsync("vtysh", ["--vty_socket", Dir, "-c", command], timeout: TimeSpan.FromSeconds(5), ct: ct);
 
     public override async Task<IReadOnlyList<TorSession>> SessionsAsync(CancellationToken ct)
     {
         var json = (await Vtysh("show bgp ipv4 unicast summary json", ct)).EnsureOk("vtysh show bgp summary").Stdout;
-        return ParseSummary(json);
+        return [.. ParseSummary(json).Select(s => s with { Router = Site.Name })];
     }
 
     /// <summary>The peers of <c>show bgp ipv4 unicast summary json</c>.</summary>

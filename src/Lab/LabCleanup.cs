@@ -10,8 +10,8 @@ public static partial class LabCleanup
     /// Works from the names alone, so it also clears a lab whose state file is gone or half written.</summary>
     public static async Task DownAsync(string name, string stateRoot = LabOptions.DefaultStateRoot)
     {
-        // Pods first, nodes next, the ToR last: a daemon never outlives what it serves by more than a moment.
-        var namespaces = Netns.List($"{name}-").OrderBy(ns => ns.EndsWith("-tor", StringComparison.Ordinal) ? 2 : ns.Contains("-p", StringComparison.Ordinal) ? 0 : 1);
+        // Pods first, nodes next, the routers last: a daemon never outlives what it serves by more than a moment.
+        var namespaces = Netns.List($"{name}-").OrderBy(ns => ns.Contains("-p", StringComparison.Ordinal) ? 0 : ns.Contains("-node", StringComparison.Ordinal) ? 1 : 2);
         foreach (var ns in namespaces)
             await Netns.DestroyAsync(ns);
         var dir = Path.Combine(stateRoot, name);

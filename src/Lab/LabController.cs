@@ -14,16 +14,49 @@ public sealed class LabController
     private LabController(LabState state)
     {
         State = state;
-        Tor = TorRouter.For(state.Plan);
+        Routers = [.. state.Plan.Routers.Select(site => TorRouter.For(state.Plan, site))];
         Etcd = new LabEtcd(state.Plan);
     }
 
     public LabState State { get; }
     public AddressPlan Plan => State.Plan;
-    public TorRouter Tor { get; }
+
+    /// <summary>Every router of the fabric, the core first (<see cref="AddressPlan.Routers"/>).</summary>
+    public IReadOnlyList<TorRouter> Routers { get; }
+
+    /// <summary>The core router: the one ToR, or the spine in dual-tor.</summary>
+    public TorRouter Tor => Routers[0];
+
+    public TorRouter Router(string name) => Routers.Single(r => r.Site.Name == name);
     public LabEtcd Etcd { get; }
 
     public NodeDaemon Daemon(string node) => new(State, State.Node(node));
+
+    /// <summary>A dual-tor node's link to one ToR of its rack.</summary>
+    public NodeUplink Uplink(string node, TorSide side) => Plan.Uplink(State.Nodes.FindIndex(n => n.Name == node) + 1, side);
+
+    /// <summary>The ToR by which the kernel of <paramref name="from"/>'s node sends that pod's traffic to
+    /// <paramref name="to"/> (<c>ip route get</c> with the pod's address and host-side interface): the multipath hash is
+    /// over the addresses, so every packet of the flow takes this ToR, and a fault on the other one misses it.</summary>
+    public async Task<TorSide> FlowSideAsync(LabPod from, LabPod to, CancellationToken ct)
+    {
+        var ns = State.Node(from.Node).Namespace;
+        var podRoute = (await Exec.InNetnsAsync(ns, "ip", ["-4", "-o", "route", "show", $"{from.Address}/32"], ct: ct)).EnsureOk("ip route show").Stdout;
+        var device = Field(podRoute, "dev") ?? throw new LabException($"no host-side interface for {from.Name}: '{podRoute.Trim()}'");
+        var get = (await Exec.InNetnsAsync(ns, "ip", ["-4", "-o", "route", "get", to.Address, "from", from.Address, "iif", device], ct: ct))
+            .EnsureOk("ip route get").Stdout;
+        var via = Field(get, "via");
+        return Enum.GetValues<TorSide>().Where(side => Uplink(from.Node, side).TorAddress == via).Cast<TorSide?>().FirstOrDefault()
+            ?? throw new LabException($"the flow {from.Address} -> {to.Address} leaves {from.Node} by neither ToR: '{get.Trim()}'");
+    }
+
+    /// <summary>The word after <paramref name="key"/> in a line of <c>ip route</c> output.</summary>
+    private static string? Field(string line, string key)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var i = Array.IndexOf(words, key);
+        return i >= 0 && i + 1 < words.Length ? words[i + 1] : null;
+    }
 
     /// <summary>The lab saved under <paramref name="stateRoot"/>/<paramref name="name"/>, or null when none runs.</summary>
     public static LabController? Find(string name = LabOptions.DefaultName, string stateRoot = LabOptions.DefaultStateRoot)
@@ -69,37 +102,41 @@ public sealed class LabController
             Topology = options.Topology,
             Tor = options.Tor,
             Datastore = options.Datastore,
+            Bfd = options.Bfd,
             CreatedAt = DateTimeOffset.UtcNow,
             Nodes = plan.NodeIndexes.Select(i => new LabNode
             {
                 Name = AddressPlan.NodeName(i),
                 Namespace = plan.Namespace(AddressPlan.NodeName(i)),
-                Address = AddressPlan.NodeAddress(i),
+                Address = plan.NodeAddressOf(i),
                 AsNumber = plan.NodeAs(i),
                 Dir = Path.Combine(options.StateDir, AddressPlan.NodeName(i)),
             }).ToList(),
         };
         foreach (var node in state.Nodes)
             Directory.CreateDirectory(node.Dir);
-        Directory.CreateDirectory(Path.Combine(options.StateDir, "tor"));
+        foreach (var router in plan.Routers)
+            Directory.CreateDirectory(Path.Combine(options.StateDir, router.Name));
         state.Save();
         var lab = new LabController(state);
 
-        step($"fabric: {plan.TorNamespace} ({AddressPlan.TorAddress}) + {options.Nodes} node namespaces on {AddressPlan.FabricPrefix}.0/{AddressPlan.FabricPrefixLength}");
+        step(options.Topology == Topology.DualTor
+            ? $"fabric: spine {plan.CoreRouter.Namespace}, {AddressPlan.Racks} racks of two ToRs ({string.Join(", ", plan.Routers.Skip(1).Select(r => $"{r.Name} {r.RouterId}"))}), {options.Nodes} nodes wired to both ToRs of their rack"
+            : $"fabric: {plan.TorNamespace} ({AddressPlan.TorAddress}) + {options.Nodes} node namespaces on {AddressPlan.FabricPrefix}.0/{AddressPlan.FabricPrefixLength}");
         Fabric.Build(plan);
         if (options.Datastore == LabDatastoreKind.Etcd)
         {
             step($"etcd in {plan.TorNamespace} on {plan.EtcdEndpoint}");
             await lab.Etcd.StartAsync(ct);
         }
-        step($"resources: IPPool {AddressPlan.PoolCidr}, BGP for topology '{options.Topology.ToString().ToLowerInvariant()}' ({plan.NodeDatastore})");
+        step($"resources: IPPool {AddressPlan.PoolCidr}, BGP for topology '{LabOptions.Spelling(options.Topology)}'{(options.Bfd ? " with BFD" : "")} ({plan.NodeDatastore})");
         await using (var store = LabDatastore.Open(plan))
         {
             foreach (var resource in LabResources.For(plan))
                 await store.Resources.ApplyAsync(resource, ct);
         }
-        step($"{lab.Tor.Description} ToR (AS {AddressPlan.TorAs}) in {plan.TorNamespace}");
-        await lab.Tor.StartAsync(ct);
+        step(string.Join(", ", lab.Routers.Select(r => $"{r.Description} {r.Site.Name} (AS {r.Site.As}) in {r.Site.Namespace}")));
+        await Task.WhenAll(lab.Routers.Select(r => r.StartAsync(ct)));
         return lab;
     }
 
@@ -168,6 +205,7 @@ public sealed class LabController
     {
         Topology.Tor => 1,
         Topology.Mesh => State.Nodes.Count,
+        Topology.DualTor => 2,
         _ => node == State.Nodes[0] ? State.Nodes.Count : 2,
     };
 
@@ -190,7 +228,7 @@ public sealed class LabController
         var bgpTable = "";
         try
         {
-            sessions = await Tor.SessionsAsync(ct);
+            sessions = [.. (await Task.WhenAll(Routers.Select(r => r.SessionsAsync(ct)))).SelectMany(s => s)];
             bgpTable = await Tor.RoutesAsync(ct);
         }
         catch (LabException e)
@@ -200,10 +238,13 @@ public sealed class LabController
         return new LabStatus(State, nodes, sessions, torError, bgpTable, await TorKernelRoutesAsync(ct));
     }
 
-    /// <summary>The ToR namespace's kernel IPv4 table, one route a line.</summary>
+    /// <summary>The core router namespace's kernel IPv4 table, one route a line, a multipath route with its next hops
+    /// on its line (<c>ip -o</c> separates them with a backslash and a tab).</summary>
     public async Task<IReadOnlyList<string>> TorKernelRoutesAsync(CancellationToken ct)
-        => (await Exec.RunAsync("ip", ["-n", Plan.TorNamespace, "-4", "route", "show"], ct: ct)).Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        => (await Exec.RunAsync("ip", ["-o", "-n", Plan.CoreRouter.Namespace, "-4", "route", "show"], ct: ct)).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => string.Join(' ', line.Split([' ', '\t', '\\'], StringSplitOptions.RemoveEmptyEntries)))
+            .ToList();
 
     /// <summary>Polls <see cref="StatusAsync"/> until every session on both sides is Established.</summary>
     public async Task<LabStatus> WaitConvergedAsync(TimeSpan within, CancellationToken ct)

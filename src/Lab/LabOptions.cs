@@ -11,6 +11,10 @@ public enum Topology
 
     /// <summary>node1 is a route reflector, the other nodes peer only with it; the ToR is a global eBGP peer.</summary>
     Rr,
+
+    /// <summary>Two racks, each with two ToRs (one AS per rack) under a spine; every node (its own AS) is wired to and
+    /// peers with both ToRs of its rack, and installs what it learns as one multipath route over both.</summary>
+    DualTor,
 }
 
 /// <summary>The routing daemon playing the top-of-rack router.</summary>
@@ -46,6 +50,10 @@ public sealed record LabOptions
     public TorKind Tor { get; init; } = TorKind.Bird;
     public LabDatastoreKind Datastore { get; init; } = LabDatastoreKind.Sqlite;
 
+    /// <summary>BFD (300 ms x 3) on every node-to-ToR session, on both ends: the BGPPeers ask for it and the ToR's BIRD
+    /// runs its <c>bfd</c> protocol.</summary>
+    public bool Bfd { get; init; }
+
     /// <summary>Where <c>l3net-node</c> and the <c>l3net</c> CNI plugin are (<c>artifacts/bin</c> once published,
     /// next to <c>l3netctl</c>).</summary>
     public string BinDir { get; init; } = AppContext.BaseDirectory;
@@ -75,9 +83,24 @@ public sealed record LabOptions
             throw new ArgumentException($"--pods-per-node: {PodsPerNode} is outside 0..{AddressPlan.MaxPodsPerNode}");
         if (Topology == Topology.Rr && Nodes < 2)
             throw new ArgumentException("--topology rr: needs at least 2 nodes (node1 reflects for the others)");
+        if (Topology == Topology.DualTor && Nodes < AddressPlan.Racks)
+            throw new ArgumentException($"--topology dual-tor: needs at least {AddressPlan.Racks} nodes (one per rack)");
+        if (Topology == Topology.DualTor && Datastore == LabDatastoreKind.Etcd)
+            throw new ArgumentException("--topology dual-tor: runs with the sqlite datastore only (etcd lives on the single ToR's fabric address)");
+        if (Bfd && Tor == TorKind.Frr)
+            throw new ArgumentException("--bfd: the lab's ToRs run BFD with --tor bird only (FRR's bfdd is not wired into the lab)");
         if (Name.Length is 0 or > 20 || !Name.All(c => char.IsAsciiLetterOrDigit(c)))
             throw new ArgumentException($"lab name '{Name}': 1..20 letters or digits");
     }
+
+    /// <summary>How <c>--topology</c> spells each topology.</summary>
+    public static string Spelling(Topology topology) => topology == Topology.DualTor ? "dual-tor" : topology.ToString().ToLowerInvariant();
+
+    /// <summary>Parses the <c>--topology</c> flag: <c>tor</c>, <c>mesh</c>, <c>rr</c> or <c>dual-tor</c>.</summary>
+    public static Topology ParseTopology(string value) =>
+        Enum.GetValues<Topology>().FirstOrDefault(t => Spelling(t).Equals(value, StringComparison.OrdinalIgnoreCase), (Topology)(-1)) is var t && Enum.IsDefined(t)
+            ? t
+            : throw new ArgumentException($"--topology: '{value}' is none of {string.Join(", ", Enum.GetValues<Topology>().Select(Spelling))}");
 
     /// <summary>Parses the <c>--datastore</c> flag: <c>sqlite</c>/<c>sqlite://…</c> or <c>etcd</c>/<c>etcd://…</c>. The lab
     /// always runs its own store (node namespaces cannot reach anything outside the lab), so only the scheme counts.</summary>

@@ -33,12 +33,16 @@ public static class LabResources
         if (topology == Topology.Tor)
         {
             // One peering per node, as with one ToR per rack: the node's own AS against the ToR's.
-            resources.AddRange(plan.NodeIndexes.Select(i => Peer($"tor-{AddressPlan.NodeName(i)}", AddressPlan.NodeName(i))));
+            resources.AddRange(plan.NodeIndexes.Select(i => Peer(plan, $"tor-{AddressPlan.NodeName(i)}", AddressPlan.NodeName(i))));
+        }
+        else if (topology == Topology.DualTor)
+        {
+            resources.AddRange(DualTorPeers(plan));
         }
         else
         {
             // Global: every node also tells the ToR its blocks, so the fabric can route to pods from outside.
-            resources.Add(Peer("tor", node: null));
+            resources.Add(Peer(plan, "tor", node: null));
         }
         if (topology == Topology.Rr)
         {
@@ -62,13 +66,13 @@ public static class LabResources
     {
         var node = new NodeResource
         {
-            Metadata = { Name = AddressPlan.NodeName(index), Labels = { ["rack"] = $"r{index}" } },
+            Metadata = { Name = AddressPlan.NodeName(index), Labels = { ["rack"] = $"r{plan.RackOf(index)}" } },
             Spec =
             {
                 Bgp = new NodeBgpSpec
                 {
-                    Ipv4Address = $"{AddressPlan.NodeAddress(index)}/{AddressPlan.FabricPrefixLength}",
-                    AsNumber = plan.Options.Topology == Topology.Tor ? plan.NodeAs(index).ToString() : null,
+                    Ipv4Address = $"{plan.NodeAddressOf(index)}/{AddressPlan.FabricPrefixLength}",
+                    AsNumber = plan.Options.Topology is Topology.Tor or Topology.DualTor ? plan.NodeAs(index).ToString() : null,
                 },
             },
         };
@@ -80,9 +84,34 @@ public static class LabResources
         return node;
     }
 
-    private static BGPPeer Peer(string name, string? node) => new()
+    private static BGPPeer Peer(AddressPlan plan, string name, string? node) => new()
     {
         Metadata = { Name = name },
-        Spec = { PeerIp = AddressPlan.TorAddress, AsNumber = AddressPlan.TorAs.ToString(), Node = node },
+        Spec = { PeerIp = AddressPlan.TorAddress, AsNumber = AddressPlan.TorAs.ToString(), Node = node, Bfd = Bfd(plan) },
     };
+
+    /// <summary>Per rack and ToR, one peering for the rack's nodes (selected by their <c>rack</c> label). The node has
+    /// two addresses and registers only the one toward ToR A, so <c>sourceAddress: None</c> lets the kernel pick the
+    /// address of the link each session leaves by. Hold time 9 s, keepalive 3 s, as the ToRs' BIRD/FRR offer.</summary>
+    private static IEnumerable<BGPPeer> DualTorPeers(AddressPlan plan) =>
+        from rack in Enumerable.Range(1, AddressPlan.Racks)
+        from side in Enum.GetValues<TorSide>()
+        select new BGPPeer
+        {
+            Metadata = { Name = $"rack{rack}-tor-{side.ToString().ToLowerInvariant()}" },
+            Spec =
+            {
+                PeerIp = AddressPlan.SegmentTorAddress(rack, side),
+                AsNumber = AddressPlan.RackAs(rack).ToString(),
+                NodeSelector = $"rack == 'r{rack}'",
+                SourceAddress = "None",
+                HoldTime = "9s",
+                KeepaliveTime = "3s",
+                Bfd = Bfd(plan),
+            },
+        };
+
+    private static BgpBfdSpec? Bfd(AddressPlan plan) => plan.Options.Bfd
+        ? new BgpBfdSpec { Enabled = true, MinRxMs = TorRouter.BfdIntervalMs, MinTxMs = TorRouter.BfdIntervalMs, Multiplier = TorRouter.BfdMultiplier }
+        : null;
 }

@@ -15,6 +15,7 @@ public sealed class LabState
     public Topology Topology { get; set; }
     public TorKind Tor { get; set; }
     public LabDatastoreKind Datastore { get; set; }
+    public bool Bfd { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<LabNode> Nodes { get; set; } = [];
     public List<LabPod> Pods { get; set; } = [];
@@ -28,6 +29,7 @@ public sealed class LabState
         Topology = Topology,
         Tor = Tor,
         Datastore = Datastore,
+        Bfd = Bfd,
         Nodes = Nodes.Count,
     };
 

@@ -20,10 +20,10 @@ public sealed record LabStatus(
     string TorBgpTable,
     IReadOnlyList<string> TorKernelRoutes)
 {
-    /// <summary>Every node sees all its peers Established, so does the ToR, and the ToR routes every pod. Sessions up
+    /// <summary>Every node sees all its peers Established, so does every router, and the core router routes every pod. Sessions up
     /// is not yet reachable: a block is advertised only after its first pod's ADD, and the plugin takes milliseconds.</summary>
     public bool Converged => Nodes.All(n => n.Converged) && TorError is null
-        && TorSessions.Count == State.Nodes.Count && TorSessions.All(s => s.Established)
+        && TorSessions.Count == State.Plan.Routers.Sum(r => r.Neighbors.Count) && TorSessions.All(s => s.Established)
         && State.Pods.All(p => TorPodRoutes.Any(r => Covers(r, p.Address)));
 
     /// <summary>The ToR kernel routes into the pod pool: the blocks (and borrowed /32s) it learned from the nodes.</summary>

@@ -30,13 +30,27 @@ public static class LabCommands
         var pods = new Option<int>("--pods-per-node") { Description = "pods created per node through the l3net CNI plugin", DefaultValueFactory = _ => 2 };
         var topology = new Option<Topology>("--topology")
         {
-            Description = "tor: eBGP, one AS per node, to the ToR; mesh: iBGP node-to-node mesh; rr: node1 reflects routes",
+            Description = "tor: eBGP, one AS per node, to the ToR; mesh: iBGP node-to-node mesh; rr: node1 reflects routes; " +
+                "dual-tor: two racks of two ToRs under a spine, every node multipathed over both ToRs of its rack",
             DefaultValueFactory = _ => Topology.Tor,
+            CustomParser = r =>
+            {
+                try
+                {
+                    return LabOptions.ParseTopology(r.Tokens[0].Value);
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError(e.Message);
+                    return Topology.Tor;
+                }
+            },
         };
-        var tor = new Option<TorKind>("--tor") { Description = "top-of-rack router: bird or frr", DefaultValueFactory = _ => TorKind.Bird };
+        var tor = new Option<TorKind>("--tor") { Description = "top-of-rack router (and spine): bird or frr", DefaultValueFactory = _ => TorKind.Bird };
+        var bfd = new Option<bool>("--bfd") { Description = $"BFD ({TorRouter.BfdIntervalMs} ms x {TorRouter.BfdMultiplier}) on every node-to-ToR session (--tor bird)" };
         var up = new Command("up", "build the lab (clearing a previous one of the same name), then show it working")
         {
-            nodes, pods, topology, tor,
+            nodes, pods, topology, tor, bfd,
         };
         up.SetAction(async (parse, ct) =>
         {
@@ -48,6 +62,7 @@ public static class LabCommands
                 PodsPerNode = parse.GetValue(pods),
                 Topology = parse.GetValue(topology),
                 Tor = parse.GetValue(tor),
+                Bfd = parse.GetValue(bfd),
                 Datastore = LabOptions.ParseDatastore(parse.GetValue(context.DatastoreOption) ?? "sqlite"),
             };
             var lab = await Guard(() => LabController.UpAsync(options, context.Console.Out.WriteLine, ct), options.Name);

@@ -13,8 +13,10 @@ public static class LabReport
         var o = console.Out;
         var state = status.State;
         o.WriteLine();
-        o.WriteLine($"Lab '{state.Name}': {state.Nodes.Count} nodes, topology {state.Topology.ToString().ToLowerInvariant()}, " +
-            $"{state.Tor} ToR {AddressPlan.TorAddress} (AS {AddressPlan.TorAs}), datastore {state.Plan.NodeDatastore}");
+        var core = state.Plan.CoreRouter;
+        o.WriteLine($"Lab '{state.Name}': {state.Nodes.Count} nodes, topology {LabOptions.Spelling(state.Topology)}, " +
+            $"{state.Tor} {(state.Plan.Routers.Count > 1 ? $"routers {string.Join(", ", state.Plan.Routers.Select(r => $"{r.Name} (AS {r.As})"))}" : $"ToR {core.RouterId} (AS {core.As})")}" +
+            $"{(state.Bfd ? ", BFD on" : "")}, datastore {state.Plan.NodeDatastore}");
         foreach (var node in status.Nodes)
         {
             o.WriteLine();
@@ -26,19 +28,19 @@ public static class LabReport
         }
 
         o.WriteLine();
-        o.WriteLine($"== ToR {state.Tor} sessions ({state.Plan.TorNamespace})");
+        o.WriteLine($"== {state.Tor} router sessions ({string.Join(", ", state.Plan.Routers.Select(r => r.Namespace))})");
         if (status.TorError is { } error)
             o.WriteLine(error);
-        var sessions = new TextTable("NAME", "NEIGHBOR", "STATE", "SINCE", "INFO");
+        var sessions = new TextTable("ROUTER", "NAME", "NEIGHBOR", "STATE", "SINCE", "INFO");
         foreach (var s in status.TorSessions)
-            sessions.Add(s.Name, s.Neighbor, s.State, s.Since, s.Info);
+            sessions.Add(s.Router, s.Name, s.Neighbor, s.State, s.Since, s.Info);
         sessions.WriteTo(console);
 
         o.WriteLine();
-        o.WriteLine($"== ToR BGP table ({(state.Tor == TorKind.Bird ? "birdc show route" : "vtysh show ip bgp")})");
+        o.WriteLine($"== {core.Name} BGP table ({(state.Tor == TorKind.Bird ? "birdc show route" : "vtysh show ip bgp")})");
         o.WriteLine(status.TorBgpTable.TrimEnd());
         o.WriteLine();
-        o.WriteLine($"== ToR kernel routes into the pool {AddressPlan.PoolCidr} (ip -n {state.Plan.TorNamespace} route)");
+        o.WriteLine($"== {core.Name} kernel routes into the pool {AddressPlan.PoolCidr} (ip -n {core.Namespace} route)");
         foreach (var route in status.TorPodRoutes)
             o.WriteLine(route);
         if (!status.TorPodRoutes.Any())
