@@ -12,12 +12,14 @@ namespace L3Net.Bench.Cni;
 /// overhead for all three), interleaved per pod so that machine load hits all subjects alike.
 /// <c>--datastore kubernetes</c> runs the plugin on the Kubernetes datastore against the FAKE API server of the unit
 /// tests (listening in the node namespace; every pod exists there and the plugin reads it, as under a kubelet);
+/// <c>--datastore etcd</c> runs a real etcd on the node namespace's loopback (<see cref="BenchEtcd"/>; the pool and the
+/// IPAM check go through <c>l3netctl</c>, <c>--cli PATH</c>, inside the namespace).
 /// <c>--baseline-plugin PATH</c> adds a second l3net binary (say, the one main builds) to the same interleaving.
 /// <c>--daemon PATH</c> (an <c>l3net-node</c>) runs the daemon in the node namespace and adds a subject whose
 /// configuration hands every invocation to it (<c>daemon_socket</c>); the plain l3net subject names a socket where no
 /// daemon listens, so it measures the plugin doing the work itself, as when the daemon is down.
 /// Run as root: `dotnet run -c Release --project bench -- cni [--pods 200] [--concurrent 50] [--plugin PATH] [--floor PATH]
-/// [--datastore sqlite|kubernetes] [--baseline-plugin PATH] [--daemon PATH] [--netns-prefix PREFIX]`.
+/// [--datastore sqlite|etcd|kubernetes] [--cli PATH] [--baseline-plugin PATH] [--daemon PATH] [--netns-prefix PREFIX]`.
 /// </summary>
 public static class CniBenchmark
 {
@@ -32,12 +34,10 @@ public static class CniBenchmark
         var floor = Option(args, "--floor", "");
         var baseline = Option(args, "--baseline-plugin", "");
         var daemonBinary = Option(args, "--daemon", "");
-        var kubernetes = Option(args, "--datastore", "sqlite") switch
-        {
-            "sqlite" => false,
-            "kubernetes" => true,
-            var other => throw new ArgumentException($"--datastore {other}: expected sqlite or kubernetes"),
-        };
+        var backend = Option(args, "--datastore", "sqlite");
+        if (backend is not ("sqlite" or "kubernetes" or "etcd"))
+            throw new ArgumentException($"--datastore {backend}: expected sqlite, etcd or kubernetes");
+        var cli = Option(args, "--cli", Path.Combine(root, "artifacts", "bin", "l3netctl"));
         using var lab = new BenchNamespaces(Option(args, "--netns-prefix", $"l3b{Environment.ProcessId}"));
         var work = Directory.CreateTempSubdirectory("l3net-cnibench-").FullName;
         try
@@ -52,9 +52,10 @@ public static class CniBenchmark
             BenchNamespaces.Ip("-n", node, "link", "set", "uplink1", "up");
             BenchNamespaces.Ip("-n", node, "route", "add", "default", "dev", "uplink0");
             var pool = new IPPool { Metadata = { Name = "bench" }, Spec = { Cidr = "10.210.0.0/16", BlockSize = 26 } };
-            await using var api = kubernetes ? await BenchKubernetes.StartAsync(node, work, pool) : null;
-            var datastore = api?.Datastore ?? $"sqlite://{work}/l3net.db";
-            if (api is null)
+            await using var api = backend == "kubernetes" ? await BenchKubernetes.StartAsync(node, work, pool) : null;
+            using var etcd = backend == "etcd" ? await BenchEtcd.StartAsync(node, cli, work, pool) : null;
+            var datastore = api?.Datastore ?? etcd?.Datastore ?? $"sqlite://{work}/l3net.db";
+            if (backend == "sqlite")
             {
                 await using var store = DatastoreFactory.Open(datastore);
                 await new ResourceStore(store).ApplyAsync(pool);
@@ -112,6 +113,12 @@ public static class CniBenchmark
                 // The fake API server listens in the node namespace, out of this process's reach.
                 Console.WriteLine("concurrent ADD addresses distinct for every l3net subject; ipam check: not run (Kubernetes datastore)");
                 return 0;
+            }
+            if (etcd is not null)
+            {
+                var (clean, report) = etcd.IpamCheck();
+                Console.WriteLine($"concurrent ADD addresses distinct for every l3net subject; ipam check: {(clean ? "clean" : report)}");
+                return clean ? 0 : 1;
             }
             await using (var store = DatastoreFactory.Open(datastore))
             {
