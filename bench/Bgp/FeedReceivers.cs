@@ -55,12 +55,13 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
 
     public override FeedProgress Poll() => LastStatus(_process.Output) ?? default;
 
-    /// <summary>Starts <c>l3net-bench bgp-speaker ARGS</c> inside <paramref name="host"/> with the same runtime.</summary>
+    /// <summary>Starts <c>l3net-bench bgp-speaker ARGS</c> inside <paramref name="host"/> with the same runtime, compiling
+    /// as the node daemon does (its project turns tiered compilation off; this process's runtimeconfig is the bench's).</summary>
     public static BackgroundProcess StartSpeaker(NetnsHost host, IEnumerable<string> args)
     {
         var self = Environment.ProcessPath!;
         IEnumerable<string> prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(SpeakerHost).Assembly.Location] : [];
-        return host.Start(self, [.. prefix, "bgp-speaker", .. args]);
+        return host.Start(self, [.. prefix, "bgp-speaker", .. args], new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" });
     }
 
     /// <summary>The last <c>status ESTABLISHED ROUTES PATHS TIMESTAMP</c> line.</summary>
