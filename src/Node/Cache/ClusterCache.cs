@@ -55,9 +55,8 @@ public sealed class ClusterCache
     /// <summary>Laid over endpoints and nodes as they enter the cache (the Kubernetes API's pods, namespaces, nodes).</summary>
     private readonly IClusterMetadata? _metadata;
 
-    /// <summary>With <see cref="_metadata"/>: endpoint keys by namespace and pod, so that a pod's or a namespace's change
-    /// touches its endpoints only.</summary>
-    private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _byNamespace = [];
+    /// <summary>Kept with <see cref="_metadata"/> only: what a pod's or a namespace's change touches.</summary>
+    private readonly PodEndpoints _podEndpoints = new();
 
     /// <summary>A Kubernetes Node changed: the next snapshot lays the nodes over again and configures the speaker.</summary>
     private bool _nodesChanged;
@@ -94,11 +93,11 @@ public sealed class ClusterCache
             _bgpRevision = oldest;
             _local = _endpoints.Items.Where(kv => kv.Value.Spec.Node == _node).ToImmutableSortedDictionary(StringComparer.Ordinal);
             _ownBlocks = _blocks.Items.Where(kv => Concerns(kv.Value)).ToImmutableSortedDictionary(StringComparer.Ordinal);
-            _byNamespace.Clear();
+            _podEndpoints.Clear();
             if (_metadata is not null)
             {
                 foreach (var (key, ep) in _endpoints.Items)
-                    Index(key, ep);
+                    _podEndpoints.Add(key, ep);
             }
             _nodesChanged = true;
             _journal.Reset();
@@ -128,18 +127,14 @@ public sealed class ClusterCache
                     _journal.Reset();
                     break;
                 case { Kind: MetadataKind.Pod, Key: { } pod }:
-                    var slash = pod.IndexOf('/', StringComparison.Ordinal);
-                    if (_byNamespace.GetValueOrDefault(pod[..Math.Max(slash, 0)])?.GetValueOrDefault(pod[(slash + 1)..]) is { } keys)
+                    foreach (var key in _podEndpoints.OfPod(pod))
                     {
-                        foreach (var key in keys)
-                        {
-                            Overlay(key);
-                            _journal.Record(key);
-                        }
+                        Overlay(key);
+                        _journal.Record(key);
                     }
                     break;
                 case { Kind: MetadataKind.Namespace, Key: { } ns }:
-                    foreach (var key in _byNamespace.GetValueOrDefault(ns)?.Values.SelectMany(k => k) ?? [])
+                    foreach (var key in _podEndpoints.OfNamespace(ns))
                         _journal.Record(key);
                     break;
             }
@@ -154,26 +149,6 @@ public sealed class ClusterCache
         _endpoints.Replace(key, ep);
         if (_local.ContainsKey(key))
             _local = _local.SetItem(key, ep);
-    }
-
-    private void Index(string key, WorkloadEndpoint ep)
-    {
-        var ns = ep.Metadata.Namespace ?? "";
-        if (!_byNamespace.TryGetValue(ns, out var pods))
-            _byNamespace[ns] = pods = [];
-        if (!pods.TryGetValue(ep.Spec.Pod, out var keys))
-            pods[ep.Spec.Pod] = keys = [];
-        keys.Add(key);
-    }
-
-    private void Unindex(string key, WorkloadEndpoint ep)
-    {
-        var ns = ep.Metadata.Namespace ?? "";
-        if (!_byNamespace.TryGetValue(ns, out var pods) || !pods.TryGetValue(ep.Spec.Pod, out var keys))
-            return;
-        keys.Remove(key);
-        if (keys.Count == 0 && pods.Remove(ep.Spec.Pod) && pods.Count == 0)
-            _byNamespace.Remove(ns);
     }
 
     /// <summary>Follows the watch from <see cref="Revision"/> until cancelled (after <see cref="FillAsync"/>).</summary>
@@ -278,9 +253,9 @@ public sealed class ClusterCache
             if (kind == _endpoints)
             {
                 if (was is not null)
-                    Unindex(change.Key, was);
+                    _podEndpoints.Remove(change.Key, was);
                 if (_metadata is not null && _endpoints.Items.TryGetValue(change.Key, out var now))
-                    Index(change.Key, now);
+                    _podEndpoints.Add(change.Key, now);
                 _local = _endpoints.Items.TryGetValue(change.Key, out var ep) && ep.Spec.Node == _node
                     ? _local.SetItem(change.Key, ep)
                     : _local.Remove(change.Key);
