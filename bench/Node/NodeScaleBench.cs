@@ -12,16 +12,18 @@ namespace L3Net.Bench.Node;
 
 /// <summary>
 /// One real <c>l3net-node</c> against a simulated big cluster (root; everything in a namespace of its own):
-/// <c>dotnet run -c Release --project bench -- node-scale [--datastore sqlite|etcd] [--nodes 10,100,1000] [--pods 30]
-/// [--rate 20] [--changes 200] [--runs 5] [--node-binary PATH]</c>.
+/// <c>dotnet run -c Release --project bench -- node-scale [--datastore sqlite|etcd|kubernetes] [--nodes 10,100,1000] [--pods 30]
+/// [--rate 20] [--changes 200] [--runs 5] [--node-binary PATH] [--netns-prefix l3ds]</c>.
 /// A generator writes N nodes × M pods (every remote pod labelled <c>app=client</c>) and one policy that lets clients of
 /// any namespace reach this node's one server pod: the node's ipset of clients holds all N × M addresses. Then, per run,
 /// remote pods start and stop at R changes/s, and each change is timed from its WorkloadEndpoint written to its address
 /// in (or out of) that ipset in the node's kernel (<c>ipset test</c>, polled in a bounded loop). Per run it prints the
 /// latency p50/p99, the node's datastore reads per change (its own <c>l3net_datastore_reads_total</c>: list, get and
 /// watch calls), its CPU time per change (utime+stime from /proc, 10 ms ticks) and its RSS.
-/// The measuring process runs inside the namespace (the outer one only makes and removes it), so the etcd it starts
-/// on 127.0.0.1 is the node's too and nothing leaves the namespace.
+/// The measuring process runs inside the namespace (the outer one only makes and removes it), so the etcd or the fake
+/// Kubernetes API server it starts on 127.0.0.1 is the node's too and nothing leaves the namespace. On the Kubernetes
+/// datastore every pod is also a Pod of the API (<see cref="NodeScaleKubernetes"/>), so a change is a Pod event for
+/// the node's informers as well as a WorkloadEndpoint event for its cache.
 /// </summary>
 public static class NodeScaleBench
 {
@@ -31,7 +33,8 @@ public static class NodeScaleBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var ns = $"l3ds{Environment.ProcessId}";
+        // Engineers sharing the machine tell their namespaces apart by the prefix.
+        var ns = $"{Option(args, "--netns-prefix", "l3ds")}{Environment.ProcessId}";
         Run("ip", "netns", "add", ns);
         try
         {
@@ -74,16 +77,26 @@ public static class NodeScaleBench
         {
             var dir = Directory.CreateTempSubdirectory("l3ds-scale-").FullName;
             BackgroundProcess? etcd = null;
+            NodeScaleKubernetes? api = null;
             try
             {
                 string config;
                 if (backend == "etcd")
+                {
                     (etcd, config) = await StartEtcdAsync(dir);
+                }
+                else if (backend == "kubernetes")
+                {
+                    api = await NodeScaleKubernetes.StartAsync(dir);
+                    config = api.Datastore;
+                }
                 else
+                {
                     config = $"sqlite://{Path.Combine(dir, "l3net.db")}";
+                }
                 await using var store = DatastoreFactory.Open(config);
                 var cluster = new ResourceStore(store);
-                await GenerateAsync(cluster, n, pods);
+                await GenerateAsync(cluster, api, n, pods);
                 using var node = new BackgroundProcess(binary, ["--node", LocalNode, "--datastore", config, "--ipv4-address", "10.0.0.1/24",
                     "--as", "64512", "--status-socket", Path.Combine(dir, "node.sock"), "--health", $"127.0.0.1:{HealthPort}", "--resync-interval", "3600"]);
                 var fill = Stopwatch.StartNew();
@@ -91,7 +104,7 @@ public static class NodeScaleBench
                 var filled = fill.Elapsed.TotalSeconds;
                 for (var run = 0; run < runs; run++)
                 {
-                    var r = await ChurnAsync(cluster, new IpamService(store), node, n, run, rate, changes);
+                    var r = await ChurnAsync(cluster, api, new IpamService(store), node, n, run, rate, changes);
                     Console.WriteLine(string.Join('\t', n, run + 1, Ms(r.P50), Ms(r.P99), Ms(r.Max), r.ReadsPerChange.ToString("0.00", CultureInfo.InvariantCulture),
                         r.CpuMsPerChange.ToString("0.00", CultureInfo.InvariantCulture), (r.Rss / 1048576.0).ToString("0", CultureInfo.InvariantCulture),
                         filled.ToString("0.0", CultureInfo.InvariantCulture)));
@@ -100,6 +113,8 @@ public static class NodeScaleBench
             finally
             {
                 etcd?.Dispose();
+                if (api is not null)
+                    await api.DisposeAsync();
                 Directory.Delete(dir, recursive: true);
                 // Leave no set or chain behind for the next size: the next node starts on a clean kernel.
                 ProcessRunner.Run("iptables", ["-F"]);
@@ -117,9 +132,17 @@ public static class NodeScaleBench
         => new() { NamespaceSelector = new KubeLabelSelector(), PodSelector = new KubeLabelSelector { MatchLabels = new() { ["app"] = "client" } } };
 
     /// <summary>N − 1 remote nodes with M client pods each (ten namespaces), this node with one server pod, the policy,
-    /// and the BGP mesh off (a 1,000-node cluster peers with route reflectors; the dataplane is what is measured here).</summary>
-    private static async Task GenerateAsync(ResourceStore cluster, int nodes, int pods)
+    /// and the BGP mesh off (a 1,000-node cluster peers with route reflectors; the dataplane is what is measured here);
+    /// under the Kubernetes datastore also the API's Namespaces, Nodes and Pods.</summary>
+    private static async Task GenerateAsync(ResourceStore cluster, NodeScaleKubernetes? api, int nodes, int pods)
     {
+        if (api is not null)
+        {
+            foreach (var ns in Enumerable.Range(0, 10).Select(i => $"ns{i}").Append(LocalNamespace))
+                api.AddNamespace(ns);
+            api.AddNode(LocalNode);
+            api.AddPod(LocalNamespace, "server", "server", LocalNode);
+        }
         await cluster.CreateAsync(new BGPConfiguration { Metadata = { Name = BGPConfiguration.DefaultName }, Spec = { NodeToNodeMeshEnabled = false } });
         // The generated pods' addresses (10.128.0.0/9) are written as they are; the churn's pods get theirs from IPAM
         // in a pool of their own, so every start and stop also changes the remote node's block, as a CNI ADD/DEL does.
@@ -138,7 +161,11 @@ public static class NodeScaleBench
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (w, ct) =>
         {
             if (w.p == 0)
+            {
+                api?.AddNode($"node{w.node}");
                 await cluster.CreateAsync(new NodeResource { Metadata = { Name = $"node{w.node}" } }, ct);
+            }
+            api?.AddPod($"ns{w.node % 10}", $"pod{w.p}", "client", $"node{w.node}");
             await cluster.CreateAsync(Pod($"node{w.node}", $"ns{w.node % 10}", $"pod{w.p}", "client", Address(w.node, w.p), $"cali{w.p}"), ct);
         });
     }
@@ -165,7 +192,8 @@ public static class NodeScaleBench
     /// stops, on node k mod N − 1) as a CNI plugin does it: an address assigned, then the WorkloadEndpoint written;
     /// the WorkloadEndpoint deleted, then the address released. Each is timed from the WorkloadEndpoint's write (or
     /// delete) returning to the kernel's ipset showing it (or no longer).</summary>
-    private static async Task<Figures> ChurnAsync(ResourceStore cluster, IpamService ipam, BackgroundProcess node, int nodes, int run, double rate, int changes)
+    private static async Task<Figures> ChurnAsync(ResourceStore cluster, NodeScaleKubernetes? api, IpamService ipam, BackgroundProcess node, int nodes, int run,
+        double rate, int changes)
     {
         var readsBefore = await ReadsAsync();
         var cpuBefore = ProcStat.CpuTicks(node.Pid);
@@ -184,6 +212,7 @@ public static class NodeScaleBench
             Stopwatch written;
             if (starting)
             {
+                api?.AddPod($"ns{pod % 10}", $"churn{run}-{pod}", "client", remote);
                 address = (await ipam.AutoAssignAsync(new AutoAssignRequest { Handle = handle, Node = remote }))[0].Address.ToString();
                 await cluster.CreateAsync(Pod(remote, $"ns{pod % 10}", $"churn{run}-{pod}", "client", address, $"calichurn{pod}"));
                 written = Stopwatch.StartNew();
@@ -193,6 +222,7 @@ public static class NodeScaleBench
                 await cluster.DeleteAsync<WorkloadEndpoint>($"{remote}-churn{run}-{pod}-eth0", $"ns{pod % 10}");
                 written = Stopwatch.StartNew();
                 await ipam.ReleaseByHandleAsync(handle);
+                api?.RemovePod($"ns{pod % 10}", $"churn{run}-{pod}");
             }
             await WaitAsync(() => InSet(ClientSet, address) == starting, TimeSpan.FromSeconds(10), $"{address} {(starting ? "in" : "out of")} {ClientSet}", node);
             latencies.Add(written.Elapsed);

@@ -167,6 +167,14 @@ public sealed class ResourceStore(IDatastore store)
     /// <see cref="IDatastore.WatchAsync"/>).</summary>
     public static Resource Decode(KindInfo kind, KeyValue kv) => Decode(kind, kv.Value, kv.Revision);
 
+    /// <summary>A copy that shares nothing with <paramref name="resource"/>: for a cache that renders a record anew
+    /// while snapshots it handed out still hold the old one.</summary>
+    public static T Copy<T>(T resource) where T : Resource
+    {
+        var kind = ResourceKinds.Of<T>();
+        return (T)JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(resource, kind.JsonTypeInfo), kind.JsonTypeInfo)!;
+    }
+
     private static Resource Decode(KindInfo kind, ReadOnlyMemory<byte> value, long revision)
     {
         var resource = (Resource?)JsonSerializer.Deserialize(value.Span, kind.JsonTypeInfo)

@@ -45,8 +45,11 @@ public sealed record ClusterSnapshot(
     /// policies): a snapshot with the same one needs no new speaker configuration.</summary>
     public long BgpRevision { get; init; }
 
-    /// <summary>The endpoint and policy keys changed, by revision, for the one reader that follows them (the dataplane).</summary>
+    /// <summary>The endpoint and policy keys changed, by position, for the one reader that follows them (the dataplane).</summary>
     public ChangeJournal Changes { get; init; } = new();
+
+    /// <summary>The position in <see cref="Changes"/> this snapshot holds every change up to.</summary>
+    public long JournalPosition { get; init; }
 
     /// <summary>The snapshot of <paramref name="node"/> from every record of the kinds it follows, as of <paramref name="revision"/>.</summary>
     public static ClusterSnapshot Of(string node, long revision, IReadOnlyList<NodeResource> nodes, IReadOnlyList<BGPPeer> peers,

@@ -68,13 +68,13 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
     }
 
     /// <summary>Feeds Felix what changed since the snapshot it was last fed: the endpoints and policies the cache's
-    /// journal names (a remote pod costs its pod sets, not a pass over the cluster), or everything after a relist or
-    /// when namespace labels changed (which may move any pod between sets).</summary>
+    /// journal names (a remote pod costs its pod sets, not a pass over the cluster; a namespace's new labels cost the
+    /// sets of its pods, which the journal names), or everything after a relist.</summary>
     private void Configure(ClusterSnapshot snapshot)
     {
         var rules = felix.RulesOf(options.Node);
-        var changed = _fed is null ? null : snapshot.Changes.Take(_fed.Revision, snapshot.Revision);
-        if (changed is null || !Equals(snapshot.NamespaceLabels, _fed!.NamespaceLabels))
+        var changed = _fed is null ? null : snapshot.Changes.Take(_fed.JournalPosition, snapshot.JournalPosition);
+        if (changed is null)
         {
             foreach (var gone in felix.Routes.EndpointKeys.Where(k => !snapshot.LocalEndpoints.ByKey.ContainsKey(k)).ToList())
                 felix.Routes.RemoveEndpoint(gone);
@@ -84,6 +84,8 @@ public sealed partial class DataplaneLoop(NodeOptions options, FelixDataplane fe
         }
         else
         {
+            if (!Equals(snapshot.NamespaceLabels, _fed!.NamespaceLabels))
+                rules.ReplaceNamespaceLabels(snapshot.NamespaceLabels);
             foreach (var key in changed)
             {
                 if (snapshot.Endpoints.ByKey.TryGetValue(key, out var ep))

@@ -64,9 +64,15 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
         var config = DatastoreConfig.Resolve(options.Datastore);
         await using var datastore = new ReadCountingDatastore(DatastoreFactory.Open(config), metrics.DatastoreReads);
         var store = new ResourceStore(datastore);
-        var cache = new ClusterCache(datastore, options.Node);
         var kubeClient = (datastore.Inner as KubernetesDatastore)?.Client;
-        var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, () => _changed.Writer.TryWrite(true));
+        ClusterCache? cache = null;
+        // An informer's change is laid over the cached records it concerns, then wakes this loop as a watch event does.
+        var kube = kubeClient is null ? null : new KubeMetadata(kubeClient, change =>
+        {
+            cache?.MetadataChanged(change);
+            _changed.Writer.TryWrite(true);
+        });
+        cache = new ClusterCache(datastore, options.Node, kube);
         metrics.Cni.PluginStampsEndpoints = kubeClient is null;
         var loops = new List<Task>();
         if (kube is not null)
@@ -88,7 +94,7 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
                     "read the BGP password Secrets", ct);
                 _passwordsFor = read.Peers;
             }
-            return kube.View.ApplyTo(read);
+            return read;
         }
         await RegisterAsync(store, ct);
         health.Registered();
@@ -166,11 +172,12 @@ public sealed partial class NodeAgent(NodeOptions options, NodeHealth health, No
             while (_changed.Reader.TryRead(out _))
             {
             }
-            var configured = snapshot;
+            var (configured, passwords) = (snapshot, _passwords);
             snapshot = await ReadAsync();
-            // A change of endpoints or policies alone is the dataplane's: the speaker's inputs are as they were (under
-            // Kubernetes, node labels come from the API and are compared by the peer calculation itself).
-            if (kube is not null || snapshot.BgpRevision != configured.BgpRevision)
+            // A change of endpoints or policies alone is the dataplane's: the speaker's inputs are as they were (the
+            // cache hands out the same nodes until one changes, in the store or, under Kubernetes, in the API; the
+            // Secrets are a new read when they were read again).
+            if (snapshot.BgpRevision != configured.BgpRevision || !ReferenceEquals(snapshot.Nodes, configured.Nodes) || !ReferenceEquals(passwords, _passwords))
                 Configure(snapshot, speaker, bfd);
             metrics.Cni.Update(options.Node, snapshot.LocalEndpoints, snapshot.OwnBlocks);
             if (snapshot.ListenPorts.GetValueOrDefault(options.Node, BGPConfiguration.DefaultListenPort) is var port && port != listenPort)

@@ -94,6 +94,15 @@ public sealed class IncrementalRules(string node)
         _current = null;
     }
 
+    /// <summary>New namespace labels for a caller that sets again every endpoint of each namespace whose labels changed
+    /// (the node's change journal names them): only those endpoints' sets are recalculated, not every set.</summary>
+    public void ReplaceNamespaceLabels(Func<string, IReadOnlyDictionary<string, string>> labels)
+    {
+        _namespaceLabels = labels;
+        _rendered = null;
+        _current = null;
+    }
+
     /// <summary>Replaces every input at once (what a full relist hands over), keyed as the changes after it will be;
     /// sets that keep their members stay as they are, so the next apply writes only what differs.</summary>
     public void Reset(IReadOnlyDictionary<string, WorkloadEndpoint> endpoints, IReadOnlyDictionary<string, NetworkPolicy> policies,

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using L3Net.Datastore;
+using L3Net.Felix.Policy;
 using L3Net.Ipam;
 using L3Net.Model.Resources;
 
@@ -33,7 +34,7 @@ public sealed class ClusterCache
     private readonly PrefixCache<BGPFilter> _filters = Of<BGPFilter>();
     private readonly PrefixCache<BGPConfiguration> _configs = Of<BGPConfiguration>();
     private readonly PrefixCache<IPPool> _pools = Of<IPPool>();
-    private readonly PrefixCache<WorkloadEndpoint> _endpoints = Of<WorkloadEndpoint>();
+    private readonly PrefixCache<WorkloadEndpoint> _endpoints;
     private readonly PrefixCache<NetworkPolicy> _policies = Of<NetworkPolicy>();
     private readonly PrefixCache<IPNetwork?> _affinities;
     private readonly PrefixCache<BlockInfo> _blocks = new(IpamKeys.BlockPrefix, IpamRecords.Block);
@@ -51,10 +52,27 @@ public sealed class ClusterCache
 
     private ClusterSnapshot? _last;
 
-    public ClusterCache(IDatastore store, string node)
+    /// <summary>Laid over endpoints and nodes as they enter the cache (the Kubernetes API's pods, namespaces, nodes).</summary>
+    private readonly IClusterMetadata? _metadata;
+
+    /// <summary>Kept with <see cref="_metadata"/> only: what a pod's or a namespace's change touches.</summary>
+    private readonly PodEndpoints _podEndpoints = new();
+
+    /// <summary>A Kubernetes Node changed: the next snapshot lays the nodes over again and configures the speaker.</summary>
+    private bool _nodesChanged;
+
+    public ClusterCache(IDatastore store, string node, IClusterMetadata? metadata = null)
     {
         _store = store;
         _node = node;
+        _metadata = metadata;
+        var decode = Decoder<WorkloadEndpoint>();
+        _endpoints = new PrefixCache<WorkloadEndpoint>(ResourceKinds.Of<WorkloadEndpoint>().KeyPrefix, metadata is null ? decode : kv =>
+        {
+            var ep = decode(kv);
+            metadata.Overlay(ep);
+            return ep;
+        });
         // Only this node's affinities: they are the blocks it advertises. Every block, for the addresses it borrowed.
         _affinities = new PrefixCache<IPNetwork?>(IpamKeys.NodeAffinities(node), IpamRecords.ConfirmedAffinity);
         _kinds = [_nodes, _peers, _filters, _configs, _pools, _endpoints, _policies, _affinities, _blocks];
@@ -75,8 +93,62 @@ public sealed class ClusterCache
             _bgpRevision = oldest;
             _local = _endpoints.Items.Where(kv => kv.Value.Spec.Node == _node).ToImmutableSortedDictionary(StringComparer.Ordinal);
             _ownBlocks = _blocks.Items.Where(kv => Concerns(kv.Value)).ToImmutableSortedDictionary(StringComparer.Ordinal);
-            _journal.Reset(oldest);
+            _podEndpoints.Clear();
+            if (_metadata is not null)
+            {
+                foreach (var (key, ep) in _endpoints.Items)
+                    _podEndpoints.Add(key, ep);
+            }
+            _nodesChanged = true;
+            _journal.Reset();
         }
+    }
+
+    /// <summary>Under the Kubernetes datastore, what the informers changed: a pod's endpoints get its labels and ports
+    /// again, a namespace's endpoints are named to the dataplane (their namespaceSelector sets), a node makes the next
+    /// snapshot lay the nodes over again; a relist of a kind does that for all of it.</summary>
+    public void MetadataChanged(MetadataChange change)
+    {
+        if (_metadata is null)
+            return;
+        lock (_gate)
+        {
+            switch (change)
+            {
+                case { Kind: MetadataKind.Node }:
+                    _nodesChanged = true;
+                    break;
+                case { Key: null }:
+                    if (change.Kind == MetadataKind.Pod)
+                    {
+                        foreach (var key in _endpoints.Items.Keys)
+                            Overlay(key);
+                    }
+                    _journal.Reset();
+                    break;
+                case { Kind: MetadataKind.Pod, Key: { } pod }:
+                    foreach (var key in _podEndpoints.OfPod(pod))
+                    {
+                        Overlay(key);
+                        _journal.Record(key);
+                    }
+                    break;
+                case { Kind: MetadataKind.Namespace, Key: { } ns }:
+                    foreach (var key in _podEndpoints.OfNamespace(ns))
+                        _journal.Record(key);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Renders a cached endpoint again with its pod's metadata, on a copy: snapshots handed out keep theirs.</summary>
+    private void Overlay(string key)
+    {
+        var ep = ResourceStore.Copy(_endpoints.Items[key]);
+        _metadata!.Overlay(ep);
+        _endpoints.Replace(key, ep);
+        if (_local.ContainsKey(key))
+            _local = _local.SetItem(key, ep);
     }
 
     /// <summary>Follows the watch from <see cref="Revision"/> until cancelled (after <see cref="FillAsync"/>).</summary>
@@ -111,26 +183,42 @@ public sealed class ClusterCache
         {
             // Nothing the speaker reads changed: the last snapshot's nodes, peers, pools and what derives from them
             // (listen ports, borrowed addresses) still hold, so that a pod change costs no pass over the nodes.
-            if (_last is { } last && last.BgpRevision == _bgpRevision)
+            var namespaceLabels = _metadata?.NamespaceLabels ?? RuleInputs.DefaultNamespaceLabels;
+            if (_last is { } last && last.BgpRevision == _bgpRevision && !_nodesChanged)
             {
                 return _last = last with
                 {
                     Revision = Revision,
+                    JournalPosition = _journal.Position,
+                    NamespaceLabels = namespaceLabels,
                     Endpoints = new RecordCollection<WorkloadEndpoint>(_endpoints.Items),
                     Policies = new RecordCollection<NetworkPolicy>(_policies.Items),
                     LocalEndpoints = new RecordCollection<WorkloadEndpoint>(_local),
                     Blocks = new RecordCollection<BlockInfo>(_blocks.Items),
                 };
             }
-            return _last = ClusterSnapshot.Of(_node, Revision, [.. _nodes.Items.Values], [.. _peers.Items.Values], [.. _filters.Items.Values], [.. _configs.Items.Values],
+            _nodesChanged = false;
+            return _last = ClusterSnapshot.Of(_node, Revision, [.. _nodes.Items.Values.Select(OverlayNode)], [.. _peers.Items.Values], [.. _filters.Items.Values], [.. _configs.Items.Values],
                 [.. _pools.Items.Values], new RecordCollection<WorkloadEndpoint>(_endpoints.Items), new RecordCollection<NetworkPolicy>(_policies.Items),
                 [.. _affinities.Items.Values.OfType<IPNetwork>()], new RecordCollection<BlockInfo>(_blocks.Items), [.. _ownBlocks.Values]) with
             {
                 LocalEndpoints = new RecordCollection<WorkloadEndpoint>(_local),
                 BgpRevision = _bgpRevision,
                 Changes = _journal,
+                JournalPosition = _journal.Position,
+                NamespaceLabels = namespaceLabels,
             };
         }
+    }
+
+    /// <summary>A node with its Kubernetes Node laid over it, on a copy: the cached one stays as stored.</summary>
+    private NodeResource OverlayNode(NodeResource node)
+    {
+        if (_metadata is null)
+            return node;
+        var copy = ResourceStore.Copy(node);
+        _metadata.Overlay(copy);
+        return copy;
     }
 
     private bool Apply(WatchEvent change)
@@ -140,12 +228,13 @@ public sealed class ClusterCache
             Interlocked.Exchange(ref _revision, change.Revision);
             // A key belongs to one kind at most (handles, for instance, to none the node follows).
             var ownBlock = _ownBlocks.ContainsKey(change.Key);
+            var was = _metadata is null ? null : _endpoints.Items.GetValueOrDefault(change.Key);
             var kind = _kinds.FirstOrDefault(k => k.Apply(change));
             if (kind is null)
                 return false;
             if (kind == _endpoints || kind == _policies)
             {
-                _journal.Record(change.Revision, change.Key);
+                _journal.Record(change.Key);
             }
             else if (kind == _blocks)
             {
@@ -163,6 +252,10 @@ public sealed class ClusterCache
             }
             if (kind == _endpoints)
             {
+                if (was is not null)
+                    _podEndpoints.Remove(change.Key, was);
+                if (_metadata is not null && _endpoints.Items.TryGetValue(change.Key, out var now))
+                    _podEndpoints.Add(change.Key, now);
                 _local = _endpoints.Items.TryGetValue(change.Key, out var ep) && ep.Spec.Node == _node
                     ? _local.SetItem(change.Key, ep)
                     : _local.Remove(change.Key);
@@ -192,9 +285,11 @@ public sealed class ClusterCache
         }
     }
 
-    private static PrefixCache<T> Of<T>() where T : Resource
+    private static PrefixCache<T> Of<T>() where T : Resource => new(ResourceKinds.Of<T>().KeyPrefix, Decoder<T>());
+
+    private static Func<KeyValue, T> Decoder<T>() where T : Resource
     {
         var kind = ResourceKinds.Of<T>();
-        return new PrefixCache<T>(kind.KeyPrefix, kv => (T)ResourceStore.Decode(kind, kv));
+        return kv => (T)ResourceStore.Decode(kind, kv);
     }
 }

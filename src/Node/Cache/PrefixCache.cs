@@ -42,6 +42,10 @@ public sealed class PrefixCache<T>(string prefix, Func<KeyValue, T> decode) : IP
             : items.Remove(change.Key));
         return true;
     }
+
+    /// <summary>Replaces a record the cache already holds with a new rendering of it (the same stored record with other
+    /// metadata laid over it); no store change is involved.</summary>
+    public void Replace(string key, T item) => Volatile.Write(ref _items, Items.SetItem(key, item));
 }
 
 /// <summary>What <see cref="ClusterCache"/> does with each of its kinds, whatever the kind decodes to.</summary>

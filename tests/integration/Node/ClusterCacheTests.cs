@@ -59,7 +59,7 @@ public sealed class ClusterCacheSqliteTests : IAsyncDisposable
         // The remote pod's block and its endpoint both change; only the endpoint is this node's business.
         await cluster.StartPodAsync(ClusterWriter.Remote, "web", ct);
         var after = await follower.WaitForAsync(s => s.Endpoints.Any(e => e.Spec.Pod == "web"), "the remote pod", Within, ct);
-        var changed = after.Changes.Take(before.Revision, after.Revision);
+        var changed = after.Changes.Take(before.JournalPosition, after.JournalPosition);
         Assert.NotNull(changed);
         Assert.Equal(["/l3net/workloadendpoints/default/remote-web-eth0"], changed);
         Assert.Equal(before.BgpRevision, after.BgpRevision);

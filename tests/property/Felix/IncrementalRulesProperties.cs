@@ -59,7 +59,18 @@ public sealed class IncrementalRulesProperties
                     namespaces = ns => ns == "a" && labels
                         ? new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns, ["env"] = "prod" }
                         : RuleInputs.DefaultNamespaceLabels(ns);
-                    incremental.SetNamespaceLabels(namespaces);
+                    if (i % 2 == 0)
+                    {
+                        incremental.SetNamespaceLabels(namespaces);
+                    }
+                    else
+                    {
+                        // As the node does on the Kubernetes datastore: the new lookup, then the namespace's endpoints
+                        // again (its change journal names them), not a refill of every set.
+                        incremental.ReplaceNamespaceLabels(namespaces);
+                        foreach (var (k, e) in endpoints.Where(kv => kv.Value.Metadata.Namespace == "a"))
+                            incremental.SetEndpoint(k, e);
+                    }
                     break;
             }
             var full = RuleCalculator.Calculate(new RuleInputs(Local, endpoints.Values, policies.Values, pools) { NamespaceLabels = namespaces });

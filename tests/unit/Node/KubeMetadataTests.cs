@@ -14,7 +14,7 @@ namespace L3Net.Tests.Unit.Node;
 
 /// <summary>
 /// Issue 9 on the fake API server: what the node daemon computes under the Kubernetes datastore, through the same
-/// calls it makes (snapshot read, <see cref="KubeMetadata"/> view applied, Felix's rule calculation), with no kernel.
+/// calls it makes (the cluster cache with <see cref="KubeMetadata"/> laid over it, Felix's rule calculation), with no kernel.
 /// A networking.k8s.io NetworkPolicy created through the API reaches Felix; a Pod's and a Namespace's label changes
 /// in the API move pods into the policy's peer sets although the WorkloadEndpoints still hold the labels of ADD time;
 /// a Pod's named container ports reach its WorkloadEndpoint; a Kubernetes Node's labels reach the Node resource that
@@ -44,15 +44,15 @@ public sealed class KubeMetadataTests
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var changes = 0;
-        var kube = new KubeMetadata(Client(server), () => Interlocked.Increment(ref changes), FastRetries);
+        var kube = new KubeMetadata(Client(server), _ => Interlocked.Increment(ref changes), FastRetries);
         var running = kube.RunAsync(stop.Token);
         await kube.Synced.WaitAsync(TimeSpan.FromSeconds(10), ct);
 
         async Task<(ClusterSnapshot Snapshot, RuleSet Rules)> DesiredAsync()
         {
-            var cache = new ClusterCache(datastore, "node1");
+            var cache = new ClusterCache(datastore, "node1", kube);
             await cache.FillAsync(ct);
-            var snapshot = kube.View.ApplyTo(cache.Snapshot());
+            var snapshot = cache.Snapshot();
             return (snapshot, RuleCalculator.Calculate(snapshot.ToRuleInputs("node1")));
         }
 
@@ -94,6 +94,88 @@ public sealed class KubeMetadataTests
     }
 
     [Fact]
+    public async Task A_remote_pod_change_in_the_api_names_its_one_endpoint_to_the_dataplane_without_a_list_call()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = NewServer();
+        await using var datastore = NewDatastore(server);
+        var store = new ResourceStore(datastore);
+        server.Put(KubeResource.Namespaces, Object("Namespace", "shop", null, new() { ["team"] = "a" }));
+        server.Put(KubeResource.Pods, Object("Pod", "web", "shop", new() { ["app"] = "web" }));
+        server.Put(KubeResource.Pods, Object("Pod", "client", "shop", new() { ["app"] = "client" }));
+        server.Put(KubeResource.Pods, Object("Pod", "db", "store", new() { ["app"] = "db" }));
+        server.Put(KubeResource.Nodes, Object("Node", "node1", null, new() { ["rack"] = "r1" }));
+        var node = new NodeResource { Metadata = { Name = "node1" } };
+        node.Spec.Bgp = new NodeBgpSpec { Ipv4Address = "10.0.1.2/24" };
+        await store.CreateAsync(node, ct);
+        await store.CreateAsync(Endpoint("web", Web + "/32"), ct);
+        await store.CreateAsync(Endpoint("db", "10.244.0.3/32", "store"), ct);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var woken = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        ClusterCache? cache = null;
+        var kube = new KubeMetadata(Client(server), change =>
+        {
+            cache?.MetadataChanged(change);
+            woken.Writer.TryWrite(true);
+        }, FastRetries);
+        cache = new ClusterCache(datastore, "node1", kube);
+        var informers = kube.RunAsync(stop.Token);
+        await kube.Synced.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await cache.FillAsync(ct);
+        var watch = cache.FollowAsync(new CacheObserver(() => woken.Writer.TryWrite(true), _ => { }, () => { }), stop.Token);
+
+        async Task<ClusterSnapshot> UntilAsync(Func<ClusterSnapshot, bool> done, string what)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            for (var s = cache.Snapshot(); ; s = cache.Snapshot())
+            {
+                if (done(s))
+                    return s;
+                try
+                {
+                    await woken.Reader.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    Assert.Fail($"{what} never reached the cache");
+                }
+            }
+        }
+        List<string> ReadsSince(int from) => [.. server.Requests.ToArray().Skip(from).Where(r => !r.Contains("watch=true", StringComparison.Ordinal))];
+        const string Remote = "/l3net/workloadendpoints/shop/node2-client-eth0";
+
+        // Another node's CNI plugin writes the client pod's endpoint: it arrives with the API's labels for its pod.
+        await store.CreateAsync(Endpoint("client", ClientIp + "/32", node: "node2"), ct);
+        var started = await UntilAsync(s => s.Endpoints.ByKey.ContainsKey(Remote), "the remote endpoint");
+        Assert.Equal("client", started.Endpoints.ByKey[Remote].Metadata.Labels["app"]);
+
+        // The client pod gets role=allowed in the API: its one endpoint is laid over again and named, nothing listed,
+        // the speaker's inputs (the nodes) left as they were.
+        var requests = server.Requests.Count;
+        var labelled = cache.Snapshot();
+        Relabel(server, KubeResource.Pods, "client", "shop", new() { ["app"] = "client", ["role"] = "allowed" });
+        var relabelled = await UntilAsync(s => s.Endpoints.ByKey[Remote].Metadata.Labels.ContainsKey("role"), "the pod's new label");
+        Assert.Equal([Remote], relabelled.Changes.Take(labelled.JournalPosition, relabelled.JournalPosition));
+        Assert.Empty(ReadsSince(requests));
+        Assert.Same(labelled.Nodes, relabelled.Nodes);
+        Assert.Equal("r1", relabelled.Nodes.Single().Metadata.Labels["rack"]);
+        Assert.False(labelled.Endpoints.ByKey[Remote].Metadata.Labels.ContainsKey("role"), "a snapshot handed out keeps what it held");
+
+        // The namespace gets new labels: its two endpoints are named (their namespaceSelector sets), not the other one.
+        Relabel(server, KubeResource.Namespaces, "shop", null, new() { ["team"] = "b" });
+        var moved = await UntilAsync(s => s.NamespaceLabels("shop").GetValueOrDefault("team") == "b", "the namespace's new label");
+        moved = await UntilAsync(s => s.JournalPosition >= relabelled.JournalPosition + 2, "both endpoints of the namespace");
+        Assert.Equal(["/l3net/workloadendpoints/shop/node1-web-eth0", Remote], moved.Changes.Take(relabelled.JournalPosition, moved.JournalPosition)!.Order(StringComparer.Ordinal));
+        Assert.Empty(ReadsSince(requests));
+        Assert.Equal("a", relabelled.NamespaceLabels("shop")["team"]);
+
+        await stop.CancelAsync();
+        await Task.WhenAll(informers, watch).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    [Fact]
     public async Task After_410_Gone_the_pods_are_relisted_and_what_was_missed_meanwhile_is_seen()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -103,7 +185,7 @@ public sealed class KubeMetadataTests
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var changes = 0;
         using var api = Client(server);
-        var kube = new KubeMetadata(api, () => Interlocked.Increment(ref changes), FastRetries);
+        var kube = new KubeMetadata(api, _ => Interlocked.Increment(ref changes), FastRetries);
         var running = kube.RunAsync(stop.Token);
         await kube.Synced.WaitAsync(TimeSpan.FromSeconds(10), ct);
         await L3Net.Testing.Eventually.AssertAsync(() => server.OpenWatches == 3, TimeSpan.FromSeconds(10), "the three watches");
@@ -116,10 +198,10 @@ public sealed class KubeMetadataTests
         server.Put(KubeResource.Pods, Object("Pod", "p3", "default", new() { ["app"] = "c" }));
         server.Compact(server.CurrentRevision);
         server.RefuseWatches = false;
-        await L3Net.Testing.Eventually.AssertAsync(() => kube.View.Pods.ContainsKey("default/p3") && !kube.View.Pods.ContainsKey("default/p1"),
-            TimeSpan.FromSeconds(10), "the relist", () => string.Join(", ", kube.View.Pods.Keys));
+        await L3Net.Testing.Eventually.AssertAsync(() => kube.PodKeys.Contains("default/p3") && !kube.PodKeys.Contains("default/p1"),
+            TimeSpan.FromSeconds(10), "the relist", () => string.Join(", ", kube.PodKeys));
 
-        Assert.Equal(["default/p2", "default/p3"], kube.View.Pods.Keys.Order());
+        Assert.Equal(["default/p2", "default/p3"], kube.PodKeys.Order());
         Assert.True(server.Requests.Count(r => r.StartsWith("GET /api/v1/pods?", StringComparison.Ordinal) && !r.Contains("watch=true")) > lists);
         await stop.CancelAsync();
         await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
@@ -152,12 +234,12 @@ public sealed class KubeMetadataTests
         server.Update(Id(resource), ns, current);
     }
 
-    private static WorkloadEndpoint Endpoint(string pod, string ip) => new()
+    private static WorkloadEndpoint Endpoint(string pod, string ip, string ns = "shop", string node = "node1") => new()
     {
-        Metadata = { Name = $"node1-{pod}-eth0", Namespace = "shop" },
+        Metadata = { Name = $"{node}-{pod}-eth0", Namespace = ns },
         Spec = new WorkloadEndpointSpec
         {
-            Node = "node1", Pod = pod, ContainerId = pod, Network = "k8s-pod-network", InterfaceName = "cali" + pod, IpNetworks = [ip],
+            Node = node, Pod = pod, ContainerId = pod, Network = "k8s-pod-network", InterfaceName = "cali" + pod, IpNetworks = [ip],
         },
     };
 
