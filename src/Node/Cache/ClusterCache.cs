@@ -96,6 +96,10 @@ public sealed class ClusterCache
             _podEndpoints.Clear();
             if (_metadata is not null)
             {
+                // A pod change that came while the list was decoding was laid over endpoints the list then replaced:
+                // lay every pod over again, with the metadata as it is now (a relist costs the cluster's size anyway).
+                foreach (var key in _endpoints.Items.Keys) // an immutable map: the loop walks the one it started on
+                    Overlay(key);
                 foreach (var (key, ep) in _endpoints.Items)
                     _podEndpoints.Add(key, ep);
             }
