@@ -55,5 +55,8 @@ internal sealed class BenchKubernetes : IAsyncDisposable
         });
     }
 
+    /// <summary>The requests the server has seen so far ("METHOD target"), for counting what one invocation sends.</summary>
+    public IReadOnlyList<string> Requests() => _server.RequestLog();
+
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -87,11 +87,11 @@ public static class CniBenchmark
             }
             for (var i = 0; i < pods; i++)
                 foreach (var s in plugins)
-                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Tag}{i}", podNs[s][i]));
+                    s.Add.Add(await runner.RunAsync(s, "ADD", $"s{s.Tag}{i}", podNs[s][i], s.AddRequests));
             for (var i = 0; i < pods; i++)
             {
                 foreach (var s in plugins)
-                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Tag}{i}", podNs[s][i]));
+                    s.Del.Add(await runner.RunAsync(s, "DEL", $"s{s.Tag}{i}", podNs[s][i], s.DelRequests));
                 foreach (var empty in subjects.Skip(plugins.Count))
                     empty.Add.Add(await runner.RunAsync(empty, "ADD", "x", podNs[subjects[0]][i]));
             }
@@ -110,6 +110,7 @@ public static class CniBenchmark
             Report(subjects, wall, pods, concurrent);
             if (api is not null)
             {
+                ReportRequests(plugins);
                 // The fake API server listens in the node namespace, out of this process's reach.
                 Console.WriteLine("concurrent ADD addresses distinct for every l3net subject; ipam check: not run (Kubernetes datastore)");
                 return 0;
@@ -155,6 +156,19 @@ public static class CniBenchmark
         }
     }
 
+    /// <summary>What each sequential invocation asked the API server: the count per ADD and DEL, and the requests of
+    /// one ADD, so that two clients' round trips can be compared, not only their times.</summary>
+    private static void ReportRequests(IEnumerable<Subject> subjects)
+    {
+        foreach (var s in subjects.Where(s => s.AddRequests.Count > 0))
+        {
+            Console.WriteLine($"{s.Name}: API requests per ADD {Percentile([.. s.AddRequests.Select(r => (double)r.Count)], 50):0}, " +
+                              $"per DEL {Percentile([.. s.DelRequests.Select(r => (double)r.Count)], 50):0}; one ADD:");
+            foreach (var request in s.AddRequests[^1])
+                Console.WriteLine($"    {request}");
+        }
+    }
+
     private static double Percentile(List<double> values, int p)
     {
         var sorted = values.Order().ToList();
@@ -182,13 +196,25 @@ internal sealed record Subject(string Name, string Tag, string Binary, string Co
 {
     public List<double> Add { get; } = [];
     public List<double> Del { get; } = [];
+
+    /// <summary>On the Kubernetes datastore, the API requests of each sequential ADD and DEL.</summary>
+    public List<IReadOnlyList<string>> AddRequests { get; } = [];
+    public List<IReadOnlyList<string>> DelRequests { get; } = [];
 }
 
 /// <summary>Execs a plugin in the node namespace the way a runtime would and times it, failing loudly on an error.</summary>
 internal sealed class Invoker(string node)
 {
-    public async Task<double> RunAsync(Subject s, string command, string containerId, string podNs) =>
-        (await InvokeAsync(s, command, containerId, podNs)).Ms;
+    /// <summary>Times one invocation; with <paramref name="requests"/>, also keeps the API requests it sent (the
+    /// invocations are sequential, and nothing else talks to the fake API server meanwhile).</summary>
+    public async Task<double> RunAsync(Subject s, string command, string containerId, string podNs, List<IReadOnlyList<string>>? requests = null)
+    {
+        var before = s.Kubernetes?.Requests().Count ?? 0;
+        var ms = (await InvokeAsync(s, command, containerId, podNs)).Ms;
+        if (s.Kubernetes is { } api && requests is not null)
+            requests.Add([.. api.Requests().Skip(before)]);
+        return ms;
+    }
 
     /// <summary>An ADD whose result is read: the pod's first address, or the subject's name for a non-CNI program.</summary>
     public async Task<string> AddressAsync(Subject s, string containerId, string podNs)

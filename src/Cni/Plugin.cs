@@ -68,10 +68,15 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
 
     private async Task<CniResult?> AddAsync(CancellationToken ct)
     {
-        var pod = await PodInfoAsync(ct);
-        var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node, pod);
+        var addressing = new PodAddressing(new IpamService(Datastore), conf, env, Node);
+        // Independent reads, sent together (each is a round trip on etcd or the API server). The handle's is outside the
+        // IPAM turn: only this attachment writes it, and a host runs one invocation of an attachment at a time.
+        var podRead = PodInfoAsync(ct);
+        var heldRead = addressing.HeldAsync(ct);
+        await Task.WhenAll(podRead, heldRead);
+        var pod = podRead.Result;
         StartupTrace.Mark("pod read");
-        var assignment = await InIpamTurn(() => addressing.AssignAsync(ct));
+        var assignment = await InIpamTurn(() => addressing.AssignAsync(heldRead.Result, pod, ct));
         var addresses = assignment.Addresses;
         StartupTrace.Mark("addresses assigned");
         log.Write($"ADD {env.ContainerId}: {(assignment.Reused ? "already holds" : "assigned")} {string.Join(", ", addresses)}");

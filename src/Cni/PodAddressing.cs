@@ -10,7 +10,7 @@ namespace L3Net.Cni;
 /// <c>l3net.io/ipv4pools</c> / <c>ipv6pools</c> (the pod's, else its namespace's) for the pools.
 /// A repeated ADD of the same attachment (a runtime retrying) gets the addresses the first one assigned, as Calico's
 /// IPAM plugin answers from the handle, instead of a second set.</summary>
-public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment env, string node, PodInfo? pod = null)
+public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment env, string node)
 {
     /// <summary>The IPAM handle: "{network}.{containerId}" (CONTRACTS.md), what GC and the leak check match on.</summary>
     public string Handle { get; } = HandleOf(conf.Name!, env.ContainerId);
@@ -20,14 +20,18 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
     /// <summary>The allocation attribute naming the interface the addresses are for (CNI_IFNAME).</summary>
     public const string InterfaceAttribute = "interface";
 
-    /// <summary>The attachment's addresses: those the handle already holds for this interface (reused), else newly
-    /// assigned, all or nothing. Refused when the handle holds addresses for another interface of the container.</summary>
-    public async Task<PodAssignment> AssignAsync(CancellationToken ct)
+    /// <summary>What the handle holds already: an earlier ADD's addresses when the runtime retries. A read of its own,
+    /// so that the caller can send it together with the pod's.</summary>
+    public Task<IReadOnlyList<AllocationInfo>> HeldAsync(CancellationToken ct) => ipam.AddressesOfHandleAsync(Handle, ct);
+
+    /// <summary>The attachment's addresses: those the handle already holds for this interface (<paramref name="held"/>,
+    /// reused), else newly assigned as <paramref name="pod"/> (its annotations) and the configuration say, all or nothing.
+    /// Refused when the handle holds addresses for another interface of the container.</summary>
+    public async Task<PodAssignment> AssignAsync(IReadOnlyList<AllocationInfo> held, PodInfo? pod, CancellationToken ct)
     {
-        var held = await ipam.AddressesOfHandleAsync(Handle, ct);
         if (held.Count > 0)
             return new PodAssignment(Reuse(held), Reused: true);
-        return new PodAssignment(await AssignNewAsync(ct), Reused: false);
+        return new PodAssignment(await AssignNewAsync(pod, ct), Reused: false);
     }
 
     private List<IPAddress> Reuse(IReadOnlyList<AllocationInfo> held)
@@ -41,7 +45,7 @@ public sealed class PodAddressing(IpamService ipam, NetConf conf, CniEnvironment
         return [.. held.Select(a => a.Address)];
     }
 
-    private async Task<IReadOnlyList<IPAddress>> AssignNewAsync(CancellationToken ct)
+    private async Task<IReadOnlyList<IPAddress>> AssignNewAsync(PodInfo? pod, CancellationToken ct)
     {
         var attributes = new Dictionary<string, string> { ["node"] = node, [InterfaceAttribute] = env.IfName };
         if (env.PodNamespace is { } ns) attributes["namespace"] = ns;

@@ -143,7 +143,7 @@ internal sealed class Assigner(RecordStore records, BlockClaims claims, HandleCo
             if (!Usable(b)) return (null, new List<IPAddress>());
             var ordinals = b.Allocate(want, holder, reserved);
             return (b, ordinals.Select(b.Address).ToList());
-        }, ct) ?? [];
+        }, ct, peek) ?? [];
         return [.. taken.Select(a => new AssignedAddress(a, pool.Name, cidr))];
 
         bool Usable(BlockRecord b) => b.AvailableCount(reserved) > 0 && (requiredAffinity is null || b.Affinity == requiredAffinity);
@@ -152,10 +152,11 @@ internal sealed class Assigner(RecordStore records, BlockClaims claims, HandleCo
     /// <summary>
     /// One CAS on the block after the handle was raised by <paramref name="raised"/>; whatever part of that was not
     /// used (block full, gone, lost to another writer, or the call failed) is given back to the handle.
-    /// <paramref name="change"/> returns the block to write (null: write nothing) and the result.
+    /// <paramref name="change"/> returns the block to write (null: write nothing) and the result; <paramref name="justRead"/>
+    /// is the block as the caller last read it, if it did (<see cref="RecordStore.MutateAsync{T,TResult}"/>).
     /// </summary>
     private async Task<TResult?> WriteBlockAsync<TResult>(string handle, IPNetwork cidr, int raised,
-        Func<BlockRecord, (BlockRecord? Write, TResult Result)> change, CancellationToken ct) where TResult : class
+        Func<BlockRecord, (BlockRecord? Write, TResult Result)> change, CancellationToken ct, Versioned<BlockRecord>? justRead = null) where TResult : class
     {
         var used = 0;
         try
@@ -169,7 +170,7 @@ internal sealed class Assigner(RecordStore records, BlockClaims claims, HandleCo
                 var (write, r) = change(b);
                 attempt = before - b.FreeCount();
                 return write is null ? (Edit.None, null, r) : (Edit.Write, write, r);
-            }, ct);
+            }, ct, justRead);
             used = attempt; // only the decision that was written counts
             return result;
         }

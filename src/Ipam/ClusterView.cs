@@ -16,11 +16,11 @@ internal sealed class ClusterView(ResourceStore resources)
         return [.. pools.Items.Select(PoolInfo.From).OrderBy(p => p.Name, StringComparer.Ordinal)];
     }
 
-    /// <summary>Enabled workload pools of <paramref name="family"/> that may serve <paramref name="node"/>, narrowed to
-    /// <paramref name="requested"/> (names or CIDRs) when given. Throws <see cref="NoSuitablePoolException"/> saying
-    /// why when none is left.</summary>
-    public async Task<List<PoolInfo>> EligiblePoolsAsync(string node, AddressFamily family,
-        IReadOnlyList<string>? requested, IReadOnlyList<PoolInfo> all, CancellationToken ct)
+    /// <summary>Enabled workload pools of <paramref name="family"/> that may serve <paramref name="node"/> (whose labels
+    /// are <paramref name="labels"/>), narrowed to <paramref name="requested"/> (names or CIDRs) when given. Throws
+    /// <see cref="NoSuitablePoolException"/> saying why when none is left.</summary>
+    public static List<PoolInfo> EligiblePools(string node, IReadOnlyDictionary<string, string> labels, AddressFamily family,
+        IReadOnlyList<string>? requested, IReadOnlyList<PoolInfo> all)
     {
         var familyName = family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
         var pools = all.Where(p => p.Family == family).ToList();
@@ -36,7 +36,6 @@ internal sealed class ClusterView(ResourceStore resources)
         pools = [.. pools.Where(p => !p.Disabled && p.ForWorkloads)];
         if (pools.Count == 0)
             throw new NoSuitablePoolException($"no enabled {familyName} IP pool (Manual pools serve only requests that name them)");
-        var labels = await NodeLabelsAsync(node, ct);
         var selected = pools.Where(p => Selects(p, labels)).ToList();
         if (selected.Count == 0)
             throw new NoSuitablePoolException(

@@ -42,15 +42,20 @@ public sealed class IpamService
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Node);
         ArgumentOutOfRangeException.ThrowIfNegative(request.Num4);
         ArgumentOutOfRangeException.ThrowIfNegative(request.Num6);
-        var all = await _cluster.PoolsAsync(ct);
-        var limits = new AssignLimits(await _cluster.ReservationsAsync(ct), _cluster.IpamConfigurationAsync);
+        // Independent reads, sent together: on etcd or the Kubernetes API each is a round trip a pod's ADD waits for.
+        var poolsRead = _cluster.PoolsAsync(ct);
+        var reservationsRead = _cluster.ReservationsAsync(ct);
+        var labelsRead = _cluster.NodeLabelsAsync(request.Node, ct);
+        await Task.WhenAll(poolsRead, reservationsRead, labelsRead);
+        var (all, labels) = (poolsRead.Result, labelsRead.Result);
+        var limits = new AssignLimits(reservationsRead.Result, _cluster.IpamConfigurationAsync);
         var assigned = new List<AssignedAddress>();
         try
         {
             foreach (var (family, count) in new[] { (AddressFamily.InterNetwork, request.Num4), (AddressFamily.InterNetworkV6, request.Num6) })
             {
                 if (count == 0) continue;
-                var pools = await _cluster.EligiblePoolsAsync(request.Node, family, request.Pools, all, ct);
+                var pools = ClusterView.EligiblePools(request.Node, labels, family, request.Pools, all);
                 await _assigner.AssignAsync(request.Handle, request.Node, count, pools, limits, request.Attributes, assigned, ct);
             }
             return assigned;

@@ -46,14 +46,17 @@ internal sealed class RecordStore(IDatastore store, IpamOptions options)
     /// change the value it is shown and return it), and applies it with compare-and-swap: create when absent, update
     /// or delete at the revision read. A lost race re-reads and decides again, with backoff, at most
     /// <see cref="IpamOptions.MaxAttempts"/> times, so <paramref name="decide"/> must depend only on what it is shown.
+    /// <paramref name="justRead"/>, a read of <paramref name="key"/> the caller has made, stands in for the first read:
+    /// one round trip less, and if it is stale the compare-and-swap says so and the loop reads again.
     /// </summary>
     public async Task<TResult> MutateAsync<T, TResult>(string key,
-        Func<T?, (Edit Edit, T? Value, TResult Result)> decide, CancellationToken ct) where T : class
+        Func<T?, (Edit Edit, T? Value, TResult Result)> decide, CancellationToken ct, Versioned<T>? justRead = null) where T : class
     {
         var contention = new Contention(options, $"update of {key}");
         while (true)
         {
-            var current = await GetAsync<T>(key, ct);
+            var current = justRead ?? await GetAsync<T>(key, ct);
+            justRead = null;
             var (edit, value, result) = decide(current?.Value);
             try
             {

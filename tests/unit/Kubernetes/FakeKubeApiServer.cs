@@ -87,6 +87,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     }
 
     /// <summary>How many watch requests arrived (each reconnection is one).</summary>
+    /// <summary>A copy of <see cref="Requests"/>, safe to take while clients are sending.</summary>
+    public IReadOnlyList<string> RequestLog() { lock (_lock) return [.. Requests]; }
+
     public int WatchRequests { get { lock (_lock) return Requests.Count(r => r.Contains("watch=true", StringComparison.Ordinal)); } }
 
     /// <summary>Serves a resource type; unknown types answer 404 like an API server without the CRD.</summary>
