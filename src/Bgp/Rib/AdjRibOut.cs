@@ -114,13 +114,24 @@ internal sealed class AdjRibOut
         return fork;
     }
 
+    /// <summary>What is queued, as one batch; the queue is left empty.</summary>
     public OutBatch Take()
     {
         var pending = _pending;
         _pending = [];
+        var eor = _endOfRib.ToList();
+        _endOfRib.Clear();
+        return Batch(pending, eor);
+    }
+
+    /// <summary>The whole table and End-of-RIB for <paramref name="afi"/>, for members joining; nothing is taken.</summary>
+    public OutBatch Whole(Afi afi) => Batch(_sent!, [afi]);
+
+    private static OutBatch Batch(IEnumerable<KeyValuePair<Prefix, ExportedRoute?>> changes, IReadOnlyList<Afi> endOfRib)
+    {
         var withdrawn = new List<Prefix>();
         var announced = new Dictionary<ExportedRoute, List<Prefix>>(); // by reference: ExportedRoute has no value equality
-        foreach (var (prefix, route) in pending)
+        foreach (var (prefix, route) in changes)
         {
             if (route is null)
                 withdrawn.Add(prefix);
@@ -129,8 +140,6 @@ internal sealed class AdjRibOut
             else
                 announced[route] = [prefix];
         }
-        var eor = _endOfRib.ToList();
-        _endOfRib.Clear();
-        return new OutBatch(withdrawn, announced, eor);
+        return new OutBatch(withdrawn, announced, endOfRib);
     }
 }

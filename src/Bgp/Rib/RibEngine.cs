@@ -145,11 +145,21 @@ internal sealed class RibEngine(bool multipath)
 
     public void AddMember(RibMember member)
     {
+        Enlist(member, member.Group);
+        member.Group.Admit(member);
+    }
+
+    /// <summary>Adds a member to a group; the group's first member loads the group's table, with nothing queued, since
+    /// nobody is in its stream yet.</summary>
+    private void Enlist(RibMember member, UpdateGroup group)
+    {
         _members.Add(member);
-        var first = member.Group.AddMember(member);
-        if (first)
-            _groups.Add(member.Group);
-        member.Start(LocRib(), loadGroup: first);
+        if (!group.AddMember(member))
+            return;
+        _groups.Add(group);
+        foreach (var (prefix, best) in LocRib())
+            group.Out.Set(prefix, group.Select(prefix, best));
+        group.Out.DiscardPending();
     }
 
     public void RemoveMember(RibMember member)
@@ -169,14 +179,7 @@ internal sealed class RibEngine(bool multipath)
             return;
         RemoveMember(member);
         member.Group = to;
-        _members.Add(member);
-        if (to.AddMember(member))
-        {
-            _groups.Add(to);
-            foreach (var (prefix, best) in LocRib())
-                to.Out.Set(prefix, to.Select(prefix, best));
-            to.Out.DiscardPending();
-        }
+        Enlist(member, to);
         foreach (var (prefix, best) in LocRib())
             member.Private!.Reselect(prefix, member.Select(prefix, best));
     }

@@ -4,16 +4,19 @@ namespace L3Net.Bgp.Rib;
 
 /// <summary>
 /// An Established session as the RIB sees it: its source of routes, its update group, and where its writer is. A
-/// member is either in sync (<see cref="Position"/>: it sends the group's shared chunks) or catching up on its own
-/// (<see cref="Private"/>: its own Adj-RIB-Out, encoded for it alone): at first (the whole table and End-of-RIB), after
-/// a route refresh, or after falling too far behind; it rejoins the group once it has sent everything.
-/// Fields are guarded by the RIB lock, except the catch-up encoder, which only the session's writer touches.
+/// member is either in sync (<see cref="Position"/>: it sends the group's shared chunks, after the group's encoding of
+/// the whole table when it has just joined) or catching up on its own (<see cref="Private"/>: its own Adj-RIB-Out,
+/// encoded for it alone) after a route refresh or after falling too far behind; it rejoins the group once it has sent
+/// everything. Fields are guarded by the RIB lock, except the catch-up encoder, which only the session's writer touches.
 /// </summary>
 internal sealed class RibMember(RibSource source, UpdateGroup group, Action signal)
 {
     /// <summary>Shared chunks that were already in the log when the member left the stream: sent before its own.</summary>
     private readonly Queue<OutChunk> _leftBehind = new();
     private IEnumerator<OutChunk>? _catchUp;
+    /// <summary>Joined: the group's table, sent before anything else, and how many of its chunks have gone.</summary>
+    private TableEncoding? _table;
+    private int _tableSent;
     /// <summary>Chunks of this batch or older are not for this member (it rejoined while the batch was half encoded).</summary>
     private long _skipBatch;
 
@@ -25,14 +28,14 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
     public OutChunk? Position { get; private set; }
 
     /// <summary>Catching up: this member's own Adj-RIB-Out. Null while in sync.</summary>
-    public AdjRibOut? Private { get; private set; } = new();
+    public AdjRibOut? Private { get; private set; }
 
     public bool HasPending => Private?.HasPending ?? Group.Out.HasPending;
 
     /// <summary>Routes the peer has from us (or is about to): in sync, the group's less the peer's own.</summary>
     public int Advertised => Private?.Count ?? Group.Out.Count - Group.Out.CountFrom(Source);
 
-    public bool CanRejoin => Private is { HasPending: false } && _leftBehind.Count == 0;
+    public bool CanRejoin => Private is { HasPending: false } && _leftBehind.Count == 0 && _table is null;
 
     /// <summary>Tells the session's writer that there is something to send.</summary>
     public void Signal() => signal();
@@ -41,19 +44,12 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
     public ExportedRoute? Select(Prefix prefix, Candidate? best)
         => best is { } c && ReferenceEquals(c.Source, Source) ? null : Group.Select(prefix, best);
 
-    /// <summary>Queues the whole table and End-of-RIB for a new member; a group's first member loads the group's table
-    /// too, with nothing queued there, since nobody is in sync yet (RIB lock).</summary>
-    public void Start(IEnumerable<(Prefix Prefix, Candidate Best)> table, bool loadGroup)
+    /// <summary>Joins the group's stream as a new member (RIB lock): <paramref name="table"/> goes first, then the log
+    /// after the point where the table was taken.</summary>
+    public void Join(TableEncoding table)
     {
-        foreach (var (prefix, best) in table)
-        {
-            if (loadGroup)
-                Group.Out.Set(prefix, Group.Select(prefix, best));
-            Private!.Set(prefix, Select(prefix, best));
-        }
-        if (loadGroup)
-            Group.Out.DiscardPending();
-        Private!.QueueEndOfRib(Group.Key.Family);
+        (_table, _tableSent) = (table, 0);
+        Join(table.At, table.SkipBatch);
         Signal();
     }
 
@@ -76,7 +72,8 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
     }
 
     /// <summary>The next chunk for the session's writer to send, or null when there is nothing now (the member is
-    /// signalled when there is). Called by the writer only.</summary>
+    /// signalled when there is): the rest of the table it joined with, then shared chunks it was left with, then its own
+    /// or the group's. Called by the writer only.</summary>
     public OutChunk? Next()
     {
         while (true)
@@ -88,32 +85,47 @@ internal sealed class RibMember(RibSource source, UpdateGroup group, Action sign
                 encoding.Dispose();
                 _catchUp = null;
             }
+            TableEncoding? table;
             bool catchingUp;
             lock (Group.RibLock)
             {
-                if (_leftBehind.TryDequeue(out var behind))
-                    return behind;
-                if (Private is { } own)
+                if (_table is { } joined)
                 {
-                    catchingUp = true;
-                    if (own.HasPending)
+                    if (joined.ChunkAt(_tableSent) is { } part)
                     {
-                        _catchUp = ChunkEncoder.Encode(own.Take(), Group.Key.FourOctetAs, 0).GetEnumerator();
-                        continue;
+                        _tableSent++;
+                        return part;
                     }
+                    if (joined.Complete)
+                        _table = null;
                 }
-                else
+                table = _table; // not null: its next chunk is not encoded yet
+                catchingUp = Private is not null;
+                if (table is null)
                 {
-                    catchingUp = false;
-                    while (Position!.Next is { } next)
+                    if (_leftBehind.TryDequeue(out var behind))
+                        return behind;
+                    if (Private is { } own)
                     {
-                        Position = next;
-                        if (next.Batch > _skipBatch)
-                            return next;
+                        if (own.HasPending)
+                        {
+                            _catchUp = ChunkEncoder.Encode(own.Take(), Group.Key.FourOctetAs, 0).GetEnumerator();
+                            continue;
+                        }
                     }
+                    else
+                        while (Position!.Next is { } next)
+                        {
+                            Position = next;
+                            if (next.Batch > _skipBatch)
+                                return next;
+                        }
                 }
             }
-            if (!(catchingUp ? Group.TryRejoin(this) : Group.TryEncode(this)))
+            var more = table is not null ? Group.TryEncodeTable(this, table)
+                : catchingUp ? Group.TryRejoin(this)
+                : Group.TryEncode(this);
+            if (!more)
                 return null;
         }
     }

@@ -5,10 +5,11 @@ namespace L3Net.Bgp.Rib;
 /// <summary>
 /// Encode once, send to all (the update groups of FRR, without its subgroups): the group keeps one Adj-RIB-Out for the
 /// members in sync and encodes its changes, a chunk at a time, into a log (<see cref="OutChunk"/>) that every such
-/// member sends from its own cursor. Encoding is done by whichever member's writer runs out of chunks first, so the
+/// member sends from its own cursor. A joiner sends a recent encoding of the whole table (<see cref="TableEncoding"/>,
+/// shared by everyone joining while it is recent) and goes on from the log where that table was taken. Encoding is done by whichever member's writer runs out of chunks first, so the
 /// log grows at the pace of the fastest member; a member more than <see cref="MaxLagBytes"/> behind the newest chunk
-/// leaves the stream (<see cref="Detach"/>) instead of holding the log in memory or anyone back. Members joining, asking
-/// for a route refresh or left behind catch up on their own Adj-RIB-Out and rejoin once it is drained.
+/// leaves the stream (<see cref="Detach"/>) instead of holding the log in memory or anyone back. Members asking for a
+/// route refresh or left behind catch up on their own Adj-RIB-Out and rejoin once it is drained.
 /// Locks, always in this order: <c>_encodeLock</c> (one encoder; no batch half encoded while a member moves), then
 /// the RIB lock (the Adj-RIBs-Out, the log, every member's position).
 /// </summary>
@@ -20,6 +21,8 @@ internal sealed partial class UpdateGroup
     private OutBatch? _encodingBatch;
     private IEnumerator<OutChunk>? _encoding;
     private long _batchId;
+    /// <summary>The table as the last joiner got it; the next joiner gets it too while it is recent (<see cref="Admit"/>).</summary>
+    private TableEncoding? _table;
     /// <summary>Writers that found the encode lock taken and went back to wait: whoever leaves the lock wakes them.</summary>
     private readonly List<RibMember> _waiting = [];
 
@@ -33,8 +36,12 @@ internal sealed partial class UpdateGroup
     /// with a few attribute sets encode to about 5 MB).</summary>
     public long MaxLagBytes { get; init; } = 16L << 20;
 
-    /// <summary>Chunks this group has encoded for its members in sync: one per chunk, however many members send it.</summary>
+    /// <summary>Chunks this group has encoded for its members (its log and its tables for joiners): one per chunk,
+    /// however many members send it.</summary>
     public int ChunksEncoded { get; private set; }
+
+    /// <summary>Times this group has encoded its whole table for members joining.</summary>
+    public int TablesEncoded { get; private set; }
 
     /// <summary>Adds a member (RIB lock); true when it is the first, and the caller must load <see cref="Out"/> with the
     /// table as it stands (nobody is in sync yet, so nothing of it is queued).</summary>
@@ -42,6 +49,47 @@ internal sealed partial class UpdateGroup
     {
         _members.Add(member);
         return _members.Count == 1;
+    }
+
+    /// <summary>Puts a new member in the stream (RIB lock): it sends the whole table and End-of-RIB first. The table
+    /// the last joiner got is reused while the log since it is no longer than the table itself (so a joiner replays at
+    /// most about a table's worth of changes, and a group's clients all connecting at once share one encoding); after
+    /// that a new one is taken.</summary>
+    public void Admit(RibMember member)
+    {
+        if (_table is not { } table || _tail.End - table.At.End > Math.Max(ChunkEncoder.ChunkBytes, table.Bytes))
+        {
+            _table = table = new TableEncoding(Out.Whole(Key.Family), Key.FourOctetAs, _tail, _batchId);
+            TablesEncoded++;
+        }
+        member.Join(table);
+    }
+
+    /// <summary>Called by a joiner's writer that has sent every chunk of <paramref name="table"/> encoded so far:
+    /// encodes the next unless another writer holds the encode lock (which signals this one when it leaves). True when
+    /// the caller should look for a chunk again.</summary>
+    public bool TryEncodeTable(RibMember member, TableEncoding table)
+    {
+        if (!TryEnterEncode(member))
+            return false;
+        try
+        {
+            lock (RibLock)
+                if (table.Complete)
+                    return true;
+            var chunk = table.EncodeNext(); // outside the RIB lock
+            lock (RibLock)
+            {
+                table.Add(chunk);
+                if (chunk is not null)
+                    ChunksEncoded++;
+            }
+            return true;
+        }
+        finally
+        {
+            ExitEncode();
+        }
     }
 
     /// <summary>Removes a member (RIB lock); true when it was the last: the group then forgets its table and log.</summary>
@@ -52,6 +100,7 @@ internal sealed partial class UpdateGroup
             return false;
         Out = new AdjRibOut();
         _tail = OutChunk.Start();
+        _table = null;
         _encoding = null; // an encoder still running notices and drops its chunk
         _encodingBatch = null;
         return true;

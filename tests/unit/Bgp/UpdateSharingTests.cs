@@ -5,8 +5,8 @@ using Xunit;
 
 namespace L3Net.Tests.Unit.Bgp;
 
-/// <summary>Update groups encode once for every member in sync; members that join, refresh or fall behind catch up on
-/// their own and come back.</summary>
+/// <summary>Update groups encode once for every member in sync, and their table once for the members joining together;
+/// members that refresh or fall behind catch up on their own and come back.</summary>
 public sealed class UpdateSharingTests
 {
     private readonly RibHarness _rib = new();
@@ -16,7 +16,7 @@ public sealed class UpdateSharingTests
     {
         var group = _rib.Group(RibHarness.ClientKey());
         var peers = Enumerable.Range(1, 3).Select(n => _rib.Join(group, n)).ToList();
-        peers.ForEach(p => p.Pull()); // the (empty) table and End-of-RIB, each its own, then into the group's stream
+        peers.ForEach(p => p.Pull()); // the (empty) table and End-of-RIB, then the group's stream
         var before = group.ChunksEncoded;
 
         _rib.Set(_rib.Local, RibHarness.Range(100, 0, 2000), med: 7);
@@ -98,6 +98,70 @@ public sealed class UpdateSharingTests
         Assert.Same(early.Chunks[^1], late.Chunks[^1]);
         Assert.Equal(_rib.Expected(late), late.View);
         Assert.Equal(_rib.Expected(early), early.View);
+    }
+
+    [Fact]
+    public void Members_joining_together_share_one_encoding_of_the_table()
+    {
+        var group = _rib.Group(RibHarness.ClientKey());
+        var first = _rib.Join(group, 1);
+        _rib.Set(_rib.Local, RibHarness.Range(100, 0, 20000), med: 3);
+        _rib.Set(first.Member.Source, RibHarness.Range(201, 0, 50), med: 4);
+        first.Pull();
+        var (tables, chunks) = (group.TablesEncoded, group.ChunksEncoded);
+
+        var joiners = Enumerable.Range(2, 50).Select(n => _rib.Join(group, n)).ToList();
+        joiners.ForEach(p => p.Pull());
+
+        Assert.Equal(tables + 1, group.TablesEncoded);
+        var tableChunks = group.ChunksEncoded - chunks;
+        Assert.True(tableChunks > 1, $"{tableChunks} chunks"); // 20,050 routes do not fit one
+        Assert.All(joiners, p =>
+        {
+            Assert.Equal(tableChunks, p.Chunks.Count);
+            Assert.Equal(1, p.EndOfRibs);
+            Assert.Equal(_rib.Expected(p), p.View);
+            for (var i = 0; i < tableChunks; i++)
+                Assert.Same(joiners[0].Chunks[i], p.Chunks[i]);
+        });
+    }
+
+    [Fact]
+    public void A_table_reused_after_changes_and_the_log_after_it_end_where_the_group_is()
+    {
+        var group = _rib.Group(RibHarness.ClientKey());
+        var early = _rib.Join(group, 1);
+        _rib.Set(_rib.Local, RibHarness.Range(100, 0, 3000), med: 1);
+        early.Pull();
+        var a = _rib.Join(group, 2);
+        Assert.Equal(1, a.Pull(max: 1)); // partway through the table
+        var tables = group.TablesEncoded;
+
+        _rib.Set(_rib.Local, RibHarness.Range(100, 0, 100), med: null);
+        _rib.Set(_rib.Local, RibHarness.Range(100, 5000, 200), med: 2);
+        _rib.Set(early.Member.Source, RibHarness.Range(201, 0, 10), med: 5);
+        early.Pull();
+        var b = _rib.Join(group, 3); // the log since a's table is short: b gets the same one
+        a.Pull();
+        b.Pull();
+
+        Assert.Equal(tables, group.TablesEncoded);
+        Assert.Same(a.Chunks[0], b.Chunks[0]);
+        foreach (var p in new[] { early, a, b })
+            Assert.Equal(_rib.Expected(p), p.View);
+
+        // Once the log since the table outgrows the table, the next joiner gets a table of its own.
+        for (var round = 0; round < 40; round++)
+        {
+            _rib.Set(_rib.Local, RibHarness.Range(100, 0, 3000), med: (uint)(10 + round));
+            early.Pull();
+            a.Pull();
+            b.Pull();
+        }
+        var c = _rib.Join(group, 4);
+        c.Pull();
+        Assert.Equal(tables + 1, group.TablesEncoded);
+        Assert.Equal(_rib.Expected(c), c.View);
     }
 
     [Fact]
