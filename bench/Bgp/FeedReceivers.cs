@@ -34,6 +34,9 @@ internal abstract class FeedReceiver(FeedShape shape)
 
     /// <summary>Routes counted once they are in the receiver's RIB, not merely received.</summary>
     public abstract FeedProgress Poll();
+
+    /// <summary>What else the receiver reports of its own work, printed under its row; null when nothing.</summary>
+    public virtual string? Notes() => null;
 }
 
 /// <summary>Our speaker in its own process (<see cref="SpeakerHost"/>): the routes accepted from all peers (the
@@ -55,6 +58,15 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
 
     public override FeedProgress Poll() => LastStatus(_process.Output) ?? default;
 
+    /// <summary>The garbage collector's figures of the last status line (since the speaker started).</summary>
+    public override string? Notes()
+    {
+        var m = StatusLine().Matches(_process.Output) is { Count: > 0 } all ? all[^1] : null;
+        return m is null || !m.Groups["alloc"].Success ? null
+            : $"GC since start: {long.Parse(m.Groups["alloc"].Value) / 1048576.0:0} MiB allocated, collections gen0 {m.Groups["gen0"].Value}, "
+              + $"gen1 {m.Groups["gen1"].Value}, gen2 {m.Groups["gen2"].Value}, paused {m.Groups["pause"].Value} ms";
+    }
+
     /// <summary>Starts <c>l3net-bench bgp-speaker ARGS</c> inside <paramref name="host"/> with the same runtime, compiling
     /// as the node daemon does (its project turns tiered compilation off; this process's runtimeconfig is the bench's).</summary>
     public static BackgroundProcess StartSpeaker(NetnsHost host, IEnumerable<string> args)
@@ -74,7 +86,7 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
         return new FeedProgress(int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value));
     }
 
-    [GeneratedRegex(@"^status (\d+) \d+ (\d+) \d+", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^status (\d+) \d+ (\d+) \d+(?: (?<alloc>\d+) (?<gen0>\d+) (?<gen1>\d+) (?<gen2>\d+) (?<pause>\d+))?", RegexOptions.Multiline)]
     private static partial Regex StatusLine();
 }
 

@@ -63,6 +63,8 @@ internal static class FullFeedBench
                 Console.WriteLine($"# {r.Name} ...");
                 results.Add(await MeasureAsync(r, sender, receiver, shape, senderConfigs, deadline));
                 Console.WriteLine($"#   {Row(results[^1])}  (load: {Load()})");
+                if (r.Notes() is { } notes)
+                    Console.WriteLine($"#   {r.Name} {notes}");
             }
         }
         Console.WriteLine();

@@ -63,8 +63,9 @@ internal sealed class RibEngine(bool multipath)
         {
             // The fast path of a full feed: a new prefix with one candidate, nothing to compare.
             e.Set(0, new Path(attributes, source.Id, Stale: false));
+            e.Best = 0;
             source.Accepted++;
-            Decide(prefix, ref e, old: null);
+            Decided(prefix, ref e, old: null);
             return;
         }
         var i = e.IndexOf(source.Id);
@@ -73,6 +74,7 @@ internal sealed class RibEngine(bool multipath)
         var old = Winner(ref e);
         if (i < 0)
         {
+            i = e.Count;
             e.Add(new Path(attributes, source.Id, Stale: false));
             source.Accepted++;
         }
@@ -82,7 +84,14 @@ internal sealed class RibEngine(bool multipath)
                 source.Stale--;
             e.Set(i, new Path(attributes, source.Id, Stale: false));
         }
-        Decide(prefix, ref e, old);
+        // A candidate added or replaced beside the winner competes with the winner alone, as in BIRD's
+        // rte_recalculate: with ten feeds of one table that is one comparison a route instead of ten. The winner
+        // replaced may have got worse, so then every candidate is compared again.
+        if (i == e.Best)
+            e.Best = (ushort)BestIndex(ref e);
+        else if (BestPath.Compare(Candidate(e[i]), Best(ref e)) < 0)
+            e.Best = (ushort)i;
+        Decided(prefix, ref e, old);
     }
 
     public void Withdraw(RibSource source, Prefix prefix)
@@ -140,7 +149,10 @@ internal sealed class RibEngine(bool multipath)
             source.Stale--;
         source.Accepted--;
         e.RemoveAt(i);
-        Decide(prefix, ref e, old);
+        // Only the winner's going needs a new comparison; a loser's going moves the winner's index at most.
+        if (e.Paths is not null)
+            e.Best = i == e.Best ? (ushort)BestIndex(ref e) : i < e.Best ? (ushort)(e.Best - 1) : e.Best;
+        Decided(prefix, ref e, old);
     }
 
     public void AddMember(RibMember member)
@@ -206,35 +218,40 @@ internal sealed class RibEngine(bool multipath)
                 member.Signal();
     }
 
-    /// <summary>Runs the decision process for an entry whose routes just changed, <paramref name="old"/> being the
-    /// winner before the change: a new winner goes to the Loc-RIB change stream and to the Adj-RIBs-Out.</summary>
-    private void Decide(Prefix prefix, ref RouteEntry e, Selected? old)
+    /// <summary>Publishes the outcome of the decision for an entry whose routes just changed (its
+    /// <see cref="RouteEntry.Best"/> already chosen), <paramref name="old"/> being the winner before the change: a new
+    /// winner goes to the Loc-RIB change stream and to the Adj-RIBs-Out.</summary>
+    private void Decided(Prefix prefix, ref RouteEntry e, Selected? old)
     {
         if (e.Paths is null)
         {
             _table.Remove(prefix);
             if (old is { Source.IsLocal: false })
                 _changes.Writer.TryWrite(new LocRibChange(prefix, []));
-            Export(prefix, null);
+            Export(prefix, null, old);
             return;
         }
-        e.Best = (ushort)BestIndex(ref e);
         var now = Winner(ref e);
         if (old is { } was && ReferenceEquals(was.Source, now.Source) && ReferenceEquals(was.Attributes, now.Attributes)
             && SameHops(was.Multipath, now.Multipath))
             return;
         if (!now.Source.IsLocal || old is { Source.IsLocal: false })
             _changes.Writer.TryWrite(new LocRibChange(prefix, NextHops(now)));
-        Export(prefix, new Candidate(now.Source, now.Attributes));
+        Export(prefix, new Candidate(now.Source, now.Attributes), old);
     }
 
-    private void Export(Prefix prefix, Candidate? best)
+    /// <summary>Once per update group, and once per member only while it catches up on its own. A group that never
+    /// exports a learned route (<see cref="UpdateGroup.ExportsLearned"/>) has nothing for the prefix when the winner
+    /// before and after are both learned, so it is skipped: a node's ten ToR sessions cost no lookup per route.</summary>
+    private void Export(Prefix prefix, Candidate? best, Selected? old)
     {
-        // Once per update group, and once per member only while it catches up on its own.
+        var learnedOnly = best is not { Source.IsLocal: true } && old is not { Source.IsLocal: true };
         foreach (var group in _groups)
-            group.Out.Set(prefix, group.Select(prefix, best));
+            if (!learnedOnly || group.ExportsLearned)
+                group.Out.Set(prefix, group.Select(prefix, best));
         foreach (var member in _members)
-            member.Private?.Set(prefix, member.Select(prefix, best));
+            if (member.Private is { } own && (!learnedOnly || member.Group.ExportsLearned))
+                own.Set(prefix, member.Select(prefix, best));
     }
 
     /// <summary>The Loc-RIB as (prefix, winner) pairs, for a joining session.</summary>

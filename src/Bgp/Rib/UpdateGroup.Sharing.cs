@@ -225,6 +225,7 @@ internal sealed partial class UpdateGroup
                     Out.DiscardPending(); // nobody to send it to: the rejoining member has it all
                     _encoding?.Dispose();
                     (_encoding, _encodingBatch) = (null, null);
+                    _table = null; // those changes never reach the log, so the table before them cannot be reused
                 }
                 member.Join(_tail, _batchId);
                 return true;

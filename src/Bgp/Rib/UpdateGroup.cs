@@ -35,6 +35,10 @@ internal sealed partial class UpdateGroup(ExportKey key, uint localAs, uint? clu
 
     public ExportKey Key { get; } = key;
 
+    /// <summary>Whether any learned route can go to this group: by route reflection, or by an export filter that
+    /// accepts it. Otherwise the group gets our own prefixes only (see <see cref="Select"/>).</summary>
+    public bool ExportsLearned { get; } = !key.Filter.IsEmpty || (clusterId is not null && key.Ibgp);
+
     /// <summary>What this group's peers should have for <paramref name="prefix"/> given the Loc-RIB winner (null: none).
     /// A member does not get its own routes back: <see cref="RibMember.Select"/> and the chunks' segments see to that.</summary>
     public ExportedRoute? Select(Prefix prefix, Candidate? best)

@@ -165,6 +165,25 @@ public sealed class UpdateSharingTests
     }
 
     [Fact]
+    public void A_table_is_not_reused_after_changes_that_bypassed_the_log()
+    {
+        // Every member catching up on its own: changes go to their Adj-RIBs-Out, and the group's queue is dropped
+        // when the first of them rejoins, so the log since the table misses them and a joiner needs a new table.
+        var group = _rib.Group(RibHarness.ClientKey());
+        var peers = Enumerable.Range(1, 2).Select(n => _rib.Join(group, n)).ToList();
+        foreach (var p in peers)
+            group.Refresh(p.Member, Afi.IPv4);
+        _rib.Set(_rib.Local, RibHarness.Range(100, 0, 20), med: 1);
+        peers[0].Pull();
+        var late = _rib.Join(group, 3);
+        foreach (var p in peers.Append(late))
+        {
+            p.Pull();
+            Assert.Equal(_rib.Expected(p), p.View);
+        }
+    }
+
+    [Fact]
     public void Route_refresh_resends_the_table_to_that_member_only()
     {
         var group = _rib.Group(RibHarness.ClientKey());
