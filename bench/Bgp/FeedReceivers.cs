@@ -58,13 +58,13 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
 
     public override FeedProgress Poll() => LastStatus(_process.Output) ?? default;
 
-    /// <summary>The garbage collector's figures of the last status line (since the speaker started).</summary>
+    /// <summary>The garbage collector's and the locks' figures of the last status line (since the speaker started).</summary>
     public override string? Notes()
     {
         var m = StatusLine().Matches(_process.Output) is { Count: > 0 } all ? all[^1] : null;
         return m is null || !m.Groups["alloc"].Success ? null
             : $"GC since start: {long.Parse(m.Groups["alloc"].Value) / 1048576.0:0} MiB allocated, collections gen0 {m.Groups["gen0"].Value}, "
-              + $"gen1 {m.Groups["gen1"].Value}, gen2 {m.Groups["gen2"].Value}, paused {m.Groups["pause"].Value} ms";
+              + $"gen1 {m.Groups["gen1"].Value}, gen2 {m.Groups["gen2"].Value}, paused {m.Groups["pause"].Value} ms; locks found taken {m.Groups["contended"].Value} times";
     }
 
     /// <summary>Starts <c>l3net-bench bgp-speaker ARGS</c> inside <paramref name="host"/> with the same runtime, compiling
@@ -86,7 +86,7 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
         return new FeedProgress(int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value));
     }
 
-    [GeneratedRegex(@"^status (\d+) \d+ (\d+) \d+(?: (?<alloc>\d+) (?<gen0>\d+) (?<gen1>\d+) (?<gen2>\d+) (?<pause>\d+))?", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^status (\d+) \d+ (\d+) \d+(?: (?<alloc>\d+) (?<gen0>\d+) (?<gen1>\d+) (?<gen2>\d+) (?<pause>\d+) (?<contended>\d+))?", RegexOptions.Multiline)]
     private static partial Regex StatusLine();
 }
 

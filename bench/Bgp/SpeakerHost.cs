@@ -11,9 +11,10 @@ namespace L3Net.Bench.Bgp;
 /// change stream (what the node daemon's route applier would consume) and, every 100 ms (the runners' own polling
 /// pace; a faster loop only adds thread-pool wake-ups to the CPU time measured), prints one status line when the
 /// number of Established sessions, of Loc-RIB routes or of routes accepted from all peers changed:
-/// <c>status ESTABLISHED ROUTES PATHS TIMESTAMP ALLOCATED GEN0 GEN1 GEN2 PAUSE_MS</c>, the last five the garbage
-/// collector's figures since the process started (bytes allocated, collections of each generation, time paused), so a
-/// run shows how much of the speaker's CPU is the managed heap's.
+/// <c>status ESTABLISHED ROUTES PATHS TIMESTAMP ALLOCATED GEN0 GEN1 GEN2 PAUSE_MS CONTENDED</c>: after the counts, the
+/// garbage collector's figures since the process started (bytes allocated, collections of each generation, time
+/// paused) and how many times a thread found a lock taken, so a run shows how much of the speaker's CPU is the managed
+/// heap's and whether the sessions wait for each other on the RIB lock.
 /// </summary>
 internal static class SpeakerHost
 {
@@ -74,7 +75,7 @@ internal static class SpeakerHost
             var now = (peerStates.Count(p => p.State == BgpState.Established), Interlocked.Read(ref _routes), peerStates.Sum(p => (long)p.PrefixesAccepted));
             if (now != last)
                 Console.WriteLine($"status {now.Item1} {now.Item2} {now.Item3} {Stopwatch.GetTimestamp()} {GC.GetTotalAllocatedBytes()} "
-                    + $"{GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {(long)GC.GetTotalPauseDuration().TotalMilliseconds}");
+                    + $"{GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {(long)GC.GetTotalPauseDuration().TotalMilliseconds} {Monitor.LockContentionCount}");
             last = now;
             try
             {

@@ -42,7 +42,7 @@ internal static class BestPath
         c = a.Attributes.AsPath.Length.CompareTo(b.Attributes.AsPath.Length);
         if (c != 0)
             return c;
-        c = a.Attributes.Origin.CompareTo(b.Attributes.Origin);
+        c = ((byte)a.Attributes.Origin).CompareTo((byte)b.Attributes.Origin); // as bytes: an enum's CompareTo boxes both
         if (c != 0)
             return c;
         // MED only between routes from the same neighbouring AS (RFC 4271 9.1.2.2 c).

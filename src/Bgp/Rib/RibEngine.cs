@@ -15,8 +15,10 @@ namespace L3Net.Bgp.Rib;
 /// </summary>
 internal sealed class RibEngine(bool multipath)
 {
-    private const int MaxSources = ushort.MaxValue + 1;
+    /// <summary>Source ids and a prefix's count of candidates are ushorts (<see cref="RouteEntry"/>).</summary>
+    private const int MaxSources = ushort.MaxValue;
     private readonly PrefixTable _table = new();
+    private readonly PathArrays _arrays = new();
     /// <summary>Sources by <see cref="RibSource.Id"/>; a removed source's id is reused.</summary>
     private RibSource?[] _sources = new RibSource?[8];
     /// <summary>One shared next-hop list per next hop, so a Loc-RIB change does not allocate its own.</summary>
@@ -75,7 +77,7 @@ internal sealed class RibEngine(bool multipath)
         if (i < 0)
         {
             i = e.Count;
-            e.Add(new Path(attributes, source.Id, Stale: false));
+            e.Add(new Path(attributes, source.Id, Stale: false), _arrays);
             source.Accepted++;
         }
         else
@@ -148,7 +150,7 @@ internal sealed class RibEngine(bool multipath)
         if (e[i].Stale)
             source.Stale--;
         source.Accepted--;
-        e.RemoveAt(i);
+        e.RemoveAt(i, _arrays);
         // Only the winner's going needs a new comparison; a loser's going moves the winner's index at most.
         if (e.Paths is not null)
             e.Best = i == e.Best ? (ushort)BestIndex(ref e) : i < e.Best ? (ushort)(e.Best - 1) : e.Best;
@@ -264,7 +266,8 @@ internal sealed class RibEngine(bool multipath)
 
     private int BestIndex(ref RouteEntry e)
     {
-        if (e.Paths is not Path[] paths)
+        var paths = e.Several;
+        if (paths.IsEmpty)
             return 0;
         var best = 0;
         var winner = Candidate(paths[0]);
@@ -284,18 +287,25 @@ internal sealed class RibEngine(bool multipath)
     private Selected Winner(ref RouteEntry e)
     {
         var best = Best(ref e);
-        return new Selected(best.Source, best.Attributes, multipath && e.Paths is Path[] paths ? Multipath(paths, best) : null);
+        return new Selected(best.Source, best.Attributes, multipath && e.Count > 1 ? Multipath(e.Several, best) : null);
     }
 
-    private IPAddress[]? Multipath(Path[] paths, Candidate winner)
+    private IPAddress[]? Multipath(ReadOnlySpan<Path> paths, Candidate winner)
     {
         if (winner.Source.IsLocal)
             return null;
-        var hops = new List<IPAddress>();
+        // Allocates only when there are two next hops: a single one is the common case, decided twice a route.
+        IPAddress? first = null;
+        List<IPAddress>? hops = null;
         foreach (var path in paths)
-            if (BestPath.CompareForMultipath(Candidate(path), winner) == 0 && path.Attributes.NextHop is { } nh && !hops.Contains(nh))
-                hops.Add(nh);
-        return hops.Count > 1 ? [.. hops.Order(AddressOrder.Instance)] : null;
+            if (BestPath.CompareForMultipath(Candidate(path), winner) == 0 && path.Attributes.NextHop is { } nh)
+            {
+                if (first is null)
+                    first = nh;
+                else if (!nh.Equals(first) && hops?.Contains(nh) != true)
+                    (hops ??= [first]).Add(nh);
+            }
+        return hops is null ? null : [.. hops.Order(AddressOrder.Instance)];
     }
 
     private IReadOnlyList<IPAddress> NextHops(Selected s)

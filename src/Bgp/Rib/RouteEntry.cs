@@ -10,15 +10,19 @@ internal readonly record struct Path(PathAttributes Attributes, ushort Source, b
 /// One prefix of the RIB: every source's route for it (the Adj-RIBs-In, as BIRD keeps them: net → routes) and which
 /// of them won. 32 bytes: the key is stored flat, and the usual case of a single candidate is held inline (its
 /// attributes in <see cref="Paths"/>, its source in <see cref="Source"/>), so a full table from one neighbour costs no
-/// object per prefix. Several candidates live in an exact-size <see cref="Path"/> array, replaced only when a source
-/// joins or leaves the prefix, not when a route changes.
+/// object per prefix. Several candidates live in a <see cref="Path"/> array with room to spare (two, then doubled,
+/// from <see cref="PathArrays"/>), so ten feeds of one table replace a prefix's array three times, not nine, mostly
+/// with arrays another prefix gave back: every array allocated is one the collector copies and scans while it lives,
+/// and with ten million paths that was most of a feed's CPU. A route changing in place never replaces it; a source
+/// leaving shifts the rest down.
 /// </summary>
 internal struct RouteEntry
 {
     public ulong Hi, Lo;
-    /// <summary>The single candidate's attributes, a <see cref="Path"/>[] of two or more, or null: a free slot.</summary>
+    /// <summary>The single candidate's attributes, a <see cref="Path"/>[] holding two or more, or null: a free slot.</summary>
     public object? Paths;
-    /// <summary>The single candidate's source id (see <see cref="RibEngine"/>).</summary>
+    /// <summary>The single candidate's source id (see <see cref="RibEngine"/>); with several, how many of the array's
+    /// slots are in use.</summary>
     public ushort Source;
     public Afi Afi;
     public byte Length;
@@ -32,15 +36,18 @@ internal struct RouteEntry
 
     public readonly bool Matches(in Prefix p) => Hi == p.Hi && Lo == p.Lo && Length == p.Length && Afi == p.Afi;
 
-    public readonly int Count => Paths switch { null => 0, PathAttributes => 1, _ => ((Path[])Paths).Length };
+    public readonly int Count => Paths switch { null => 0, PathAttributes => 1, _ => Source };
 
     public readonly Path this[int i] => Paths is PathAttributes a ? new Path(a, Source, Stale) : ((Path[])Paths!)[i];
+
+    /// <summary>The candidates when there are several (empty otherwise).</summary>
+    public readonly ReadOnlySpan<Path> Several => Paths is Path[] paths ? paths.AsSpan(0, Source) : default;
 
     public readonly int IndexOf(ushort source)
     {
         if (Paths is PathAttributes)
             return Source == source ? 0 : -1;
-        var paths = (Path[])Paths!;
+        var paths = Several;
         for (var i = 0; i < paths.Length; i++)
             if (paths[i].Source == source)
                 return i;
@@ -62,7 +69,7 @@ internal struct RouteEntry
             (Paths, Source, Stale) = (path.Attributes, path.Source, path.Stale);
     }
 
-    public void Add(Path path)
+    public void Add(Path path, PathArrays arrays)
     {
         switch (Paths)
         {
@@ -70,31 +77,39 @@ internal struct RouteEntry
                 Set(0, path);
                 break;
             case PathAttributes a:
-                Paths = new[] { new Path(a, Source, Stale), path };
+                var two = arrays.Rent(2);
+                (two[0], two[1]) = (new Path(a, Source, Stale), path);
+                (Paths, Source, Stale) = (two, 2, false);
                 break;
             default:
                 var paths = (Path[])Paths;
-                var grown = new Path[paths.Length + 1];
-                paths.CopyTo(grown, 0);
-                grown[^1] = path;
-                Paths = grown;
+                if (Source == paths.Length)
+                {
+                    var grown = arrays.Rent(paths.Length * 2);
+                    paths.CopyTo(grown, 0);
+                    arrays.Return(paths);
+                    Paths = paths = grown;
+                }
+                paths[Source++] = path;
                 break;
         }
     }
 
-    public void RemoveAt(int i)
+    public void RemoveAt(int i, PathArrays arrays)
     {
         if (Paths is not Path[] paths)
         {
             Paths = null;
             return;
         }
-        if (paths.Length == 2)
+        if (Source == 2)
         {
             Paths = null;
             Set(0, paths[1 - i]);
+            arrays.Return(paths);
             return;
         }
-        Paths = (Path[])[.. paths.AsSpan(0, i), .. paths.AsSpan(i + 1)];
+        paths.AsSpan(i + 1, Source - i - 1).CopyTo(paths.AsSpan(i));
+        paths[--Source] = default; // no reference kept to the attributes that left
     }
 }

@@ -106,7 +106,7 @@ public readonly record struct Prefix(Afi Afi, ulong Hi, ulong Lo, byte Length) :
 
     public int CompareTo(Prefix other)
     {
-        var c = Afi.CompareTo(other.Afi);
+        var c = ((ushort)Afi).CompareTo((ushort)other.Afi); // an enum's CompareTo boxes
         if (c == 0) c = Hi.CompareTo(other.Hi);
         if (c == 0) c = Lo.CompareTo(other.Lo);
         return c != 0 ? c : Length.CompareTo(other.Length);

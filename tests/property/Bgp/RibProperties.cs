@@ -18,7 +18,7 @@ namespace L3Net.Tests.Property.Bgp;
 [Properties(Arbitrary = new[] { typeof(RibArbitraries) })]
 public sealed class RibProperties
 {
-    internal const int Sources = 4, Prefixes = 64;
+    internal const int Sources = 6, Prefixes = 64; // six: a prefix's candidates outgrow their array twice (2, 4, 8)
 
     private static PathAttributes Attributes(uint firstAs, int pathLength, uint med, byte hop) => new()
     {
