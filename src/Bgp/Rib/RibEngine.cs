@@ -21,6 +21,8 @@ internal sealed class RibEngine(bool multipath)
     private readonly PathArrays _arrays = new();
     /// <summary>Sources by <see cref="RibSource.Id"/>; a removed source's id is reused.</summary>
     private RibSource?[] _sources = new RibSource?[8];
+    /// <summary>Sources in the table now: no prefix has more candidates, so no candidate array needs more room.</summary>
+    private int _sourceCount;
     /// <summary>One shared next-hop list per next hop, so a Loc-RIB change does not allocate its own.</summary>
     private readonly Dictionary<IPAddress, IReadOnlyList<IPAddress>> _singleHops = [];
     private IPAddress? _lastHop;
@@ -46,6 +48,7 @@ internal sealed class RibEngine(bool multipath)
             Array.Resize(ref _sources, Math.Min(id * 2, MaxSources));
         }
         _sources[id] = source;
+        _sourceCount++;
         source.Id = (ushort)id;
     }
 
@@ -56,6 +59,7 @@ internal sealed class RibEngine(bool multipath)
     {
         WithdrawAll(source, afi: null, staleOnly: false);
         _sources[source.Id] = null;
+        _sourceCount--;
     }
 
     public void Announce(RibSource source, Prefix prefix, PathAttributes attributes)
@@ -77,7 +81,7 @@ internal sealed class RibEngine(bool multipath)
         if (i < 0)
         {
             i = e.Count;
-            e.Add(new Path(attributes, source.Id, Stale: false), _arrays);
+            e.Add(new Path(attributes, source.Id, Stale: false), _arrays, _sourceCount);
             source.Accepted++;
         }
         else

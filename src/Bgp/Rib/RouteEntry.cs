@@ -10,11 +10,11 @@ internal readonly record struct Path(PathAttributes Attributes, ushort Source, b
 /// One prefix of the RIB: every source's route for it (the Adj-RIBs-In, as BIRD keeps them: net → routes) and which
 /// of them won. 32 bytes: the key is stored flat, and the usual case of a single candidate is held inline (its
 /// attributes in <see cref="Paths"/>, its source in <see cref="Source"/>), so a full table from one neighbour costs no
-/// object per prefix. Several candidates live in a <see cref="Path"/> array with room to spare (two, then doubled,
-/// from <see cref="PathArrays"/>), so ten feeds of one table replace a prefix's array three times, not nine, mostly
-/// with arrays another prefix gave back: every array allocated is one the collector copies and scans while it lives,
-/// and with ten million paths that was most of a feed's CPU. A route changing in place never replaces it; a source
-/// leaving shifts the rest down.
+/// object per prefix. Several candidates live in a <see cref="Path"/> array with room to spare (two, then doubled, but
+/// never more than there are sources; from <see cref="PathArrays"/>), so ten feeds of one table replace a prefix's array
+/// three times, not nine, mostly with arrays another prefix gave back, and end in an array of exactly ten: every array
+/// allocated is one the collector copies and scans while it lives, and with ten million paths that was most of a
+/// feed's CPU. A route changing in place never replaces it; a source leaving shifts the rest down.
 /// </summary>
 internal struct RouteEntry
 {
@@ -69,7 +69,9 @@ internal struct RouteEntry
             (Paths, Source, Stale) = (path.Attributes, path.Source, path.Stale);
     }
 
-    public void Add(Path path, PathArrays arrays)
+    /// <summary>Adds a candidate; <paramref name="sources"/> (how many sources the RIB has) bounds the room an array
+    /// is given.</summary>
+    public void Add(Path path, PathArrays arrays, int sources)
     {
         switch (Paths)
         {
@@ -85,7 +87,7 @@ internal struct RouteEntry
                 var paths = (Path[])Paths;
                 if (Source == paths.Length)
                 {
-                    var grown = arrays.Rent(paths.Length * 2);
+                    var grown = arrays.Rent(Math.Max(Source + 1, Math.Min(paths.Length * 2, sources)));
                     paths.CopyTo(grown, 0);
                     arrays.Return(paths);
                     Paths = paths = grown;
