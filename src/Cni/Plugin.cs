@@ -91,7 +91,7 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             var interfaces = PodDataplane.Setup(host, podNs, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
             StartupTrace.Mark("veth set up");
             var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
-            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod), ct);
+            await Endpoints.WriteAsync(new ResourceStore(Datastore), () => Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod), ct);
             StartupTrace.Mark("endpoint written");
             return Results.ForPod(conf, env, interfaces, addresses);
         }

@@ -7,9 +7,16 @@ namespace L3Net.Ipam;
 /// before and lowered after the block write).</summary>
 internal sealed class HandleCounts(RecordStore records)
 {
-    /// <summary>Adds <paramref name="delta"/> to the handle's count for one block; the record goes away at zero.</summary>
-    public Task AdjustAsync(string handle, IPNetwork cidr, int delta, CancellationToken ct)
-        => SubtractAsync(handle, new Dictionary<string, int> { [cidr.ToString()] = -delta }, ct);
+    /// <summary>Adds <paramref name="delta"/> to the handle's count for one block; the record goes away at zero. A
+    /// raise first tries to create the record: a new pod's handle does not exist yet, and creating it outright saves
+    /// the read the compare-and-swap loop starts with (the loop runs when it exists).</summary>
+    public async Task AdjustAsync(string handle, IPNetwork cidr, int delta, CancellationToken ct)
+    {
+        if (delta > 0 && await records.TryCreateAsync(IpamKeys.Handle(handle),
+                new HandleRecord { Handle = handle, Blocks = { [cidr.ToString()] = delta }, Updated = records.Options.Time.GetUtcNow() }, ct))
+            return;
+        await SubtractAsync(handle, new Dictionary<string, int> { [cidr.ToString()] = -delta }, ct);
+    }
 
     /// <summary>Lowers several block counts at once (a release by handle subtracts what it read, so an increment a
     /// concurrent writer made meanwhile survives).</summary>
