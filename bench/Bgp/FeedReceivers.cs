@@ -61,7 +61,7 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
     /// <summary>The garbage collector's and the locks' figures of the last status line (since the speaker started).</summary>
     public override string? Notes()
     {
-        var m = StatusLine().Matches(_process.Output) is { Count: > 0 } all ? all[^1] : null;
+        var m = LastStatusLine(_process.Output);
         return m is null || !m.Groups["alloc"].Success ? null
             : $"GC since start: {long.Parse(m.Groups["alloc"].Value) / 1048576.0:0} MiB allocated, collections gen0 {m.Groups["gen0"].Value}, "
               + $"gen1 {m.Groups["gen1"].Value}, gen2 {m.Groups["gen2"].Value}, paused {m.Groups["pause"].Value} ms; locks found taken {m.Groups["contended"].Value} times";
@@ -78,13 +78,9 @@ internal sealed partial class OurReceiver(FeedShape shape) : FeedReceiver(shape)
 
     /// <summary>The last <c>status ESTABLISHED ROUTES PATHS TIMESTAMP</c> line.</summary>
     private static FeedProgress? LastStatus(string output)
-    {
-        var matches = StatusLine().Matches(output);
-        if (matches.Count == 0)
-            return null;
-        var m = matches[^1];
-        return new FeedProgress(int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value));
-    }
+        => LastStatusLine(output) is { } m ? new FeedProgress(int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value)) : null;
+
+    private static Match? LastStatusLine(string output) => StatusLine().Matches(output) is { Count: > 0 } all ? all[^1] : null;
 
     [GeneratedRegex(@"^status (\d+) \d+ (\d+) \d+(?: (?<alloc>\d+) (?<gen0>\d+) (?<gen1>\d+) (?<gen2>\d+) (?<pause>\d+) (?<contended>\d+))?", RegexOptions.Multiline)]
     private static partial Regex StatusLine();

@@ -40,21 +40,6 @@ public static class Endpoints
         },
     };
 
-    /// <summary>Writes the record of a new attachment: created outright, since a new pod has none yet (one round trip
-    /// where an apply reads first); a retried ADD, or a new sandbox of the same pod, finds one and replaces it.
-    /// <paramref name="build"/> is called again for the replacement, which must not carry the failed create's times.</summary>
-    public static async Task WriteAsync(ResourceStore store, Func<WorkloadEndpoint> build, CancellationToken ct)
-    {
-        try
-        {
-            await store.CreateAsync(build(), ct);
-        }
-        catch (AlreadyExistsException)
-        {
-            await store.ApplyAsync(build(), ct);
-        }
-    }
-
     /// <summary>Deletes the record if it still belongs to this container: a newer sandbox of the same pod keeps its own.</summary>
     public static async Task DeleteAsync(ResourceStore store, string node, CniEnvironment env, CancellationToken ct)
     {

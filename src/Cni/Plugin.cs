@@ -91,7 +91,8 @@ public sealed class Plugin(NetConf conf, CniEnvironment env, bool ipamOnly, Log 
             var interfaces = PodDataplane.Setup(host, podNs, env.Netns!, env.IfName, hostName, addresses, conf.Mtu);
             StartupTrace.Mark("veth set up");
             var ipNetworks = addresses.Select(a => $"{a}/{PodDataplane.HostPrefix(a)}");
-            await Endpoints.WriteAsync(new ResourceStore(Datastore), () => Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod), ct);
+            // A new pod has no endpoint yet: created without a read first; a retried ADD's is found and replaced.
+            await new ResourceStore(Datastore).ApplyAsync(Endpoints.Build(Node, Network, env, interfaces, ipNetworks, pod), assumeAbsent: true, ct);
             StartupTrace.Mark("endpoint written");
             return Results.ForPod(conf, env, interfaces, addresses);
         }

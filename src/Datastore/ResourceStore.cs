@@ -66,12 +66,22 @@ public sealed class ResourceStore(IDatastore store)
     }
 
     /// <summary>Creates or replaces (last writer wins, the way <c>kubectl apply</c> does), keeping the creation time.</summary>
-    public async Task<T> ApplyAsync<T>(T resource, CancellationToken ct = default) where T : Resource
+    public Task<T> ApplyAsync<T>(T resource, CancellationToken ct = default) where T : Resource
+        => ApplyAsync(resource, assumeAbsent: false, ct);
+
+    /// <summary>As <see cref="ApplyAsync{T}(T, CancellationToken)"/>; with <paramref name="assumeAbsent"/> the caller
+    /// expects a new resource (a new pod's endpoint), so the first attempt creates without reading, and one found there
+    /// is read and replaced.</summary>
+    public async Task<T> ApplyAsync<T>(T resource, bool assumeAbsent, CancellationToken ct) where T : Resource
     {
         var kind = ResourceKinds.Of(resource.GetType());
+        var created = resource.Metadata.CreationTimestamp;
+        var unread = assumeAbsent;
         while (true)
         {
-            var current = await GetAsync(kind, resource.Metadata.Name, resource.Metadata.Namespace, ct);
+            var current = unread ? null : await GetAsync(kind, resource.Metadata.Name, resource.Metadata.Namespace, ct);
+            unread = false;
+            resource.Metadata.CreationTimestamp = created; // a failed create's own stamp must not replace the stored one
             try
             {
                 if (current is null)
@@ -82,7 +92,7 @@ public sealed class ResourceStore(IDatastore store)
             }
             catch (Exception e) when (e is ConflictException or AlreadyExistsException or NotFoundException)
             {
-                // Someone else wrote in between: read again and retry.
+                // One was there after all (an assumed absence), or someone else wrote in between: read again and retry.
             }
         }
     }

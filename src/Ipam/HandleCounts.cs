@@ -8,19 +8,14 @@ namespace L3Net.Ipam;
 internal sealed class HandleCounts(RecordStore records)
 {
     /// <summary>Adds <paramref name="delta"/> to the handle's count for one block; the record goes away at zero. A
-    /// raise first tries to create the record: a new pod's handle does not exist yet, and creating it outright saves
-    /// the read the compare-and-swap loop starts with (the loop runs when it exists).</summary>
-    public async Task AdjustAsync(string handle, IPNetwork cidr, int delta, CancellationToken ct)
-    {
-        if (delta > 0 && await records.TryCreateAsync(IpamKeys.Handle(handle),
-                new HandleRecord { Handle = handle, Blocks = { [cidr.ToString()] = delta }, Updated = records.Options.Time.GetUtcNow() }, ct))
-            return;
-        await SubtractAsync(handle, new Dictionary<string, int> { [cidr.ToString()] = -delta }, ct);
-    }
+    /// raise assumes the record is not there yet (a new pod's handle): it is created without the read the
+    /// compare-and-swap loop starts with, which runs only when one exists.</summary>
+    public Task AdjustAsync(string handle, IPNetwork cidr, int delta, CancellationToken ct)
+        => SubtractAsync(handle, new Dictionary<string, int> { [cidr.ToString()] = -delta }, ct, assumeAbsent: delta > 0);
 
     /// <summary>Lowers several block counts at once (a release by handle subtracts what it read, so an increment a
     /// concurrent writer made meanwhile survives).</summary>
-    public Task SubtractAsync(string handle, IReadOnlyDictionary<string, int> counts, CancellationToken ct)
+    public Task SubtractAsync(string handle, IReadOnlyDictionary<string, int> counts, CancellationToken ct, bool assumeAbsent = false)
     {
         var now = records.Options.Time.GetUtcNow();
         return records.MutateAsync<HandleRecord, bool>(IpamKeys.Handle(handle), h =>
@@ -34,7 +29,7 @@ internal sealed class HandleCounts(RecordStore records)
             }
             h.Updated = now;
             return h.Blocks.Count == 0 ? (Edit.Remove, null, true) : (Edit.Write, h, true);
-        }, ct);
+        }, ct, assumeAbsent: assumeAbsent);
     }
 
     /// <summary>Best effort: if the store is down now too, the handle keeps an over-count, the benign direction that

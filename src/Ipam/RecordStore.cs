@@ -48,16 +48,25 @@ internal sealed class RecordStore(IDatastore store, IpamOptions options)
     /// <see cref="IpamOptions.MaxAttempts"/> times, so <paramref name="decide"/> must depend only on what it is shown.
     /// <paramref name="justRead"/>, a read of <paramref name="key"/> the caller has made, stands in for the first read:
     /// one round trip less, and if it is stale the compare-and-swap says so and the loop reads again.
+    /// <paramref name="assumeAbsent"/>: the caller expects no record (a new pod's handle), so the first decision is made
+    /// on none, unread. Only a create may act on that (it fails when a record is there, and the loop then reads, with no
+    /// back-off: nobody raced us); any other edit is decided again on a read.
     /// </summary>
-    public async Task<TResult> MutateAsync<T, TResult>(string key,
-        Func<T?, (Edit Edit, T? Value, TResult Result)> decide, CancellationToken ct, Versioned<T>? justRead = null) where T : class
+    public async Task<TResult> MutateAsync<T, TResult>(string key, Func<T?, (Edit Edit, T? Value, TResult Result)> decide,
+        CancellationToken ct, Versioned<T>? justRead = null, bool assumeAbsent = false) where T : class
     {
         var contention = new Contention(options, $"update of {key}");
+        var unread = assumeAbsent;
         while (true)
         {
-            var current = justRead ?? await GetAsync<T>(key, ct);
+            var current = unread ? null : justRead ?? await GetAsync<T>(key, ct);
             justRead = null;
             var (edit, value, result) = decide(current?.Value);
+            if (unread && edit != Edit.Write)
+            {
+                unread = false;
+                continue;
+            }
             try
             {
                 switch (edit)
@@ -76,7 +85,9 @@ internal sealed class RecordStore(IDatastore store, IpamOptions options)
             }
             catch (Exception e) when (e is ConflictException or AlreadyExistsException or NotFoundException)
             {
-                await contention.LostAsync(ct);
+                if (!unread)
+                    await contention.LostAsync(ct);
+                unread = false;
             }
         }
     }

@@ -55,6 +55,20 @@ public sealed class IpamAssignTests
     }
 
     [Fact]
+    public async Task A_second_assignment_to_a_handle_adds_to_its_record()
+    {
+        // The handle's first raise creates its record unread; a later one finds it there and must add to it.
+        await using var bed = new IpamTestbed();
+        await bed.AddPoolAsync("default", "10.244.0.0/16");
+        await bed.AssignAsync("net.c1", "node-a");
+        await bed.AssignAsync("net.c1", "node-a");
+
+        var record = System.Text.Json.Nodes.JsonNode.Parse((await bed.Store.GetAsync(IpamKeys.Handle("net.c1"), Ct))!.Value.Span)!;
+        Assert.Equal(2, Assert.Single(record["blocks"]!.AsObject()).Value!.GetValue<int>());
+        Assert.Equal(2, await bed.Ipam.ReleaseByHandleAsync("net.c1", Ct));
+    }
+
+    [Fact]
     public async Task Release_by_address_frees_one_and_reports_a_free_address_as_not_released()
     {
         await using var bed = new IpamTestbed();
